@@ -238,3 +238,22 @@ def test_a_fields_error_is_said_with_its_hint_not_instead_of_it(
     perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
     hint, said_now = seen
     assert hint and said_now.startswith("有误：") and said_now.endswith(f"。{hint}")
+
+
+def test_the_text_box_of_a_list_one_types_in_is_said_by_the_lists_name(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """承办单位, 问题分类 and 月份 are typed in: a reader going into the typing box heard an unnamed “可编辑文本”."""
+    from hotline_desk.ui.case_list import CaseListView
+    from hotline_desk.ui.month_box import MonthBox
+
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    assert said(entry.unit.editor) == "承办单位" and said(entry.category.editor) == "问题分类（必填）"
+    entry.dispatch.setChecked(True)
+    assert said(entry.unit.editor) == "承办单位（必填）"  # follows the list when it becomes required
+    view = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert said(view.unit.editor) == "承办单位"
+    month = MonthBox()
+    qtbot.addWidget(month)
+    assert said(month.line) == "月份"

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ERROR_SPOKEN", "FIELDS", "SpokenLabel", "announce", "name_form_rows", "spoken"]
+__all__ = ["ERROR_SPOKEN", "FIELDS", "NamedTextCombo", "SpokenLabel", "announce", "name_form_rows", "spoken"]
 
 # The kinds of field a label names (a button, a tick box or an option button says its own text).
 FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView, QCalendarWidget)
@@ -86,6 +86,17 @@ def announce(widget: QWidget, text: str, *, urgent: bool = False) -> None:
     event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive if urgent
                         else QAccessible.AnnouncementPoliteness.Polite)
     QAccessible.updateAccessibility(event)
+
+
+class NamedTextCombo(QComboBox):
+    """A drop-down one may type in, its text box named as the drop-down is: the box was said as an unnamed
+    “可编辑文本” by a reader going into it (单位, 分类, 月份). Name it once it is editable."""
+
+    def setAccessibleName(self, name: str) -> None:
+        super().setAccessibleName(name)
+        editor = self.lineEdit()
+        if editor is not None:
+            editor.setAccessibleName(name)
 
 
 class SpokenLabel(QLabel):

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QComboBox, QMessageBox, QWidget
 
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.reporting.monthdata import read_month
+from hotline_desk.ui.accessible_names import NamedTextCombo
 
 
-class MonthBox(QComboBox):
+class MonthBox(NamedTextCombo):
     """Offers months, newest first, and takes one typed: Enter (or leaving the box) goes to it, a text that is no
     month is refused in words and the month shown stays.
 
@@ -22,8 +23,8 @@ class MonthBox(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("月份")  # what a screen reader says of it, wherever it stands
         self.setEditable(True)
+        self.setAccessibleName("月份")  # what a screen reader says of it, wherever it stands
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setCompleter(None)  # type: ignore[arg-type]  # no guess completes 2022-0 to a month not meant
         self.setMinimumContentsLength(9)  # 2022年12月

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matching
-from hotline_desk.ui.accessible_names import SpokenLabel, spoken
+from hotline_desk.ui.accessible_names import NamedTextCombo, SpokenLabel, spoken
 from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
 from hotline_desk.ui.plain_text import shown as plain_shown
 
@@ -143,7 +143,7 @@ def clear_layout(layout: QLayout) -> None:
             widget.deleteLater()
 
 
-class SearchCombo(QComboBox):
+class SearchCombo(NamedTextCombo):
     """An editable picker: typing narrows the list by characters or pinyin initials (城管 or csgl).
 
     Nothing is ever chosen behind the typist's back: ↓ or ↑ opens the suggestions for what is typed (the whole list
