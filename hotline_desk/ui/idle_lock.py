@@ -123,16 +123,22 @@ class LockDialog(QDialog):
     SWITCH = 2  # exec()'s result when 切换用户 was chosen
 
     def __init__(self, parent: QWidget | None, ctx: UiContext, minutes: int,
-                 unsaved: Callable[[], list[str]] = list) -> None:
+                 unsaved: Callable[[], list[str]] = list, *, lapse: accounts.Standing | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.unsaved = unsaved
+        self.lapse = lapse
         self.setWindowTitle("12345热线工作台 — 已锁定")
         self.setMinimumWidth(400)
         actor = ctx.actor
-        intro = QLabel(f"已 {minutes} 分钟没有操作，屏幕已锁定，来电人信息已隐藏。\n"
-                       f"{actor.display_name}（{actor.role_label}）：请输入密码继续工作；"
-                       "换班时点“切换用户”，未保存的登记内容留作您的草稿。")
+        if lapse is not None:  # the person's sign-in no longer holds: what they see is not theirs to see now
+            words = (f"{lapse.lapse}，屏幕已锁定，来电人信息已隐藏。\n"
+                     f"请点“切换用户”，{lapse.then}；未保存的登记内容留作草稿。")
+        else:
+            words = (f"已 {minutes} 分钟没有操作，屏幕已锁定，来电人信息已隐藏。\n"
+                     f"{actor.display_name}（{actor.role_label}）：请输入密码继续工作；"
+                     "换班时点“切换用户”，未保存的登记内容留作您的草稿。")
+        intro = QLabel(words)
         intro.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -178,13 +184,18 @@ class LockDialog(QDialog):
         if result.actor is None:
             self.message.say(result.message)
             return
+        if result.actor.role != self.ctx.actor.role:  # the window holds the pages of the role signed in with
+            self.message.say(f"管理员已把您的角色改为{result.actor.role_label}：请点“切换用户”，"
+                             "重新登录后按新的角色办理。")
+            return
+        self.ctx.actor = result.actor  # the password given now, and the name as it now is
         self.accept()
 
     def try_switch(self) -> None:
         """切换用户, unless a page holds edits not saved: those are the locked person's to save or drop, not for
         whoever stands at the desk (asked 保存？ on the way out, they could save them, or 取消 and be let in)."""
         pages = self.unsaved()
-        if pages:
+        if pages and self.lapse is None:  # (no sign-in to save them under: the window asks of each as it closes)
             self.message.say(f"{'、'.join(pages)}有未保存的修改，须由{self.ctx.actor.display_name}本人解锁后"
                                  "保存或放弃，才能切换用户。")
             self.password.setFocus()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
@@ -31,12 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.errors import HotlineError
+from hotline_desk.services.accounts import accounts
 from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.services.maintenance.backups import BackupAge
 from hotline_desk.services.maintenance.opening import disk_room, room_words, zone_notice
 from hotline_desk.services.office.settings import OFFICE_NAME, Settings
 from hotline_desk.ui.accessible_names import announce
-from hotline_desk.ui.changes import Change
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import bulletin_draft, drafts_unwritable, entry_draft
 from hotline_desk.ui.feedback import read
@@ -199,7 +201,10 @@ class MainWindow(QMainWindow):
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
+        self.locked = False  # the lock shown (see ``lock_screen``)
         self.idle = IdleWatch(self, ctx, self.lock_screen)
+        # users are reference data: an admin stopping this person's account or changing its role locks the window
+        self.account_follower = follow(self, ctx.signals, Change.REFERENCE, self.check_account)
         self._place()
         if "entry" in self.page_keys and \
                 entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
@@ -219,9 +224,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.account_button = QToolButton()
         self.account_button.setObjectName("account")
-        who = f"{self.ctx.actor.display_name}（{self.ctx.actor.role_label}）"
-        self.account_button.setText(self.account_button.fontMetrics().elidedText(who, Qt.TextElideMode.ElideMiddle,
-                                                                                 260))
+        self._name_account_button()
         self.account_button.setToolTip("当前登录的工作人员：修改密码、切换用户")
         self.account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.account_button)
@@ -345,6 +348,11 @@ class MainWindow(QMainWindow):
         Task.wait_all(600_000, parent=self)
         super().closeEvent(event)
 
+    def _name_account_button(self) -> None:
+        who = f"{self.ctx.actor.display_name}（{self.ctx.actor.role_label}）"
+        self.account_button.setText(self.account_button.fontMetrics().elidedText(who, Qt.TextElideMode.ElideMiddle,
+                                                                                 260))
+
     def change_password(self) -> None:
         dialog = ChangePasswordDialog(self, self.ctx.db, self.ctx.actor, self.ctx.clock)
         if run_modal(dialog) == QDialog.DialogCode.Accepted:
@@ -359,10 +367,37 @@ class MainWindow(QMainWindow):
         if not self.close():  # 取消 at a page's unsaved edits: nobody switches
             self.switching_user = False
 
-    def lock_screen(self) -> None:
-        """Minutes without a key or a click (see ``IdleWatch``): the window's pages are hidden, and any other window
-        of the program covered (kept open, with what was typed in it), until the person's password is typed.
-        切换用户 from there hands over as usual; should the window not close, the lock stays."""
+    def check_account(self) -> None:
+        """An admin changed accounts (here or on another station): a new name for this person is shown in the title
+        and the status bar; an account stopped, given another role or its password reset locks the window at once.
+        It went on showing what the role signed in with may see (a 保密 case's caller to one made 话务员) until an
+        action was refused."""
+        actor = self.ctx.actor
+        now = read(self.ctx, lambda s: accounts.standing(s, actor))
+        if now.name != actor.display_name:
+            self.ctx.actor = replace(actor, display_name=now.name)
+            self.name_window()
+            self._name_account_button()
+        if now.lapse:  # after the change's other followers: the watcher is not kept waiting behind the lock
+            QTimer.singleShot(0, lambda: self.lock_screen(now))
+
+    def lock_screen(self, lapse: accounts.Standing | None = None) -> None:
+        """Minutes without a key or a click (see ``IdleWatch``), or the person's sign-in no longer holding
+        (``lapse``): the window's pages are hidden, and any other window of the program covered (kept open, with
+        what was typed in it), until the person's password is typed. 切换用户 from there hands over as usual;
+        should the window not close, the lock stays."""
+        if self.locked:  # locked already (the minutes passed, then an admin stopped the account): the lock says it
+            return
+        self.locked = True
+        try:
+            self._lock(lapse)
+        finally:
+            self.locked = False
+        if self.ctx.actor.display_name not in self.windowTitle():  # unlocked anew: renamed meanwhile
+            self.name_window()
+            self._name_account_button()
+
+    def _lock(self, lapse: accounts.Standing | None) -> None:
         curtains = [Curtain(w) for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self]
         page = self.centralWidget()
         assert page is not None
@@ -372,7 +407,8 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.statusBar().setToolTip("")
         try:
-            while run_modal(LockDialog(self, self.ctx, self.idle.minutes, self.unsaved_pages)) == LockDialog.SWITCH:
+            while run_modal(LockDialog(self, self.ctx, self.idle.minutes, self.unsaved_pages,
+                                       lapse=lapse)) == LockDialog.SWITCH:
                 self.switch_user()
                 if self.switching_user:  # the window is closing: the next person logs in
                     return

@@ -253,24 +253,42 @@ def change_own_password(session: Session, actor: Actor, current: str, new_passwo
     return ""
 
 
-def confirm_signed_in(session: Session, actor: Actor) -> None:
-    """Refuse the action of a person signed in whose account an admin has meanwhile deactivated or given another
-    role, or whose password has been reset or changed elsewhere since: the window would otherwise act with the
-    rights read at login (or for whoever is at a station signed in with a password given away), and the history
-    would name a person who may no longer do it. Called in the action's own write session, before anything is
-    written."""
-    row = session.execute(select(User.active, User.role, User.password_hash)
+@dataclass(frozen=True)
+class Standing:
+    """How the account of a person signed in stands now. ``lapse`` says why their sign-in no longer holds (“张丽的
+    账户已被管理员停用”), ``then`` what is to be done (“由在用的工作人员登录”); both "" while it holds. ``name`` is
+    their name now, an admin having maybe renamed them since."""
+
+    name: str
+    lapse: str = ""
+    then: str = ""
+
+
+def standing(session: Session, actor: Actor) -> Standing:
+    """Whether ``actor``'s sign-in still holds: an admin may meanwhile have deactivated the account or given it
+    another role, or the password been reset or changed elsewhere."""
+    row = session.execute(select(User.active, User.role, User.password_hash, User.display_name)
                           .where(User.id == actor.id)).one_or_none()
     if row is None or not row.active:
-        raise PermissionDenied(f"{actor.display_name}的账户已被管理员停用，不能再办理。"
-                               "请点状态栏右下角的姓名，选“切换用户”，由在用的工作人员登录。")
+        return Standing(actor.display_name if row is None else row.display_name,
+                        f"{actor.display_name}的账户已被管理员停用", "由在用的工作人员登录")
     if actor.password_stamp is not None and actor.password_stamp != audit.secret_digest(row.password_hash):
-        raise PermissionDenied(f"{actor.display_name}的密码已由管理员重置或在别处修改，这一步未办理。"
-                               "请点状态栏右下角的姓名，选“切换用户”，用新密码重新登录。")
+        return Standing(row.display_name, f"{actor.display_name}的密码已由管理员重置或在别处修改", "用新密码重新登录")
     if row.role != actor.role:
-        now_role = ROLE_LABELS.get(row.role, row.role)
-        raise PermissionDenied(f"管理员已把{actor.display_name}的角色改为{now_role}，这一步未办理。"
-                               "请点状态栏右下角的姓名，选“切换用户”，重新登录后按新的角色办理。")
+        return Standing(row.display_name,
+                        f"管理员已把{actor.display_name}的角色改为{ROLE_LABELS.get(row.role, row.role)}",
+                        "重新登录后按新的角色办理")
+    return Standing(row.display_name)
+
+
+def confirm_signed_in(session: Session, actor: Actor) -> None:
+    """Refuse the action of a person signed in whose sign-in no longer holds (``standing``): the window would
+    otherwise act with the rights read at login (or for whoever is at a station signed in with a password given
+    away), and the history would name a person who may no longer do it. Called in the action's own write session,
+    before anything is written."""
+    now = standing(session, actor)
+    if now.lapse:
+        raise PermissionDenied(f"{now.lapse}，这一步未办理。请点状态栏右下角的姓名，选“切换用户”，{now.then}。")
 
 
 def reset_password(session: Session, actor: Actor, username: str, *, clock: Clock = office_now) -> str:
