@@ -1978,3 +1978,47 @@ def test_approving_a_selection_that_spans_units_or_repeats_a_caller_is_asked_fir
 
 def _ids(s: Session, *numbers: str) -> list[int]:
     return list(s.scalars(select(Case.id).where(Case.number.in_(numbers))))
+
+
+def _holiday_within(db: Database, people: People, clock: FakeClock, case_id: int) -> None:
+    """A working day inside the extension made a holiday, as on another station while the form is open."""
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+        first = situation.context.calendar.add_working_days(situation.status.main_dispatch.deadline, 1)
+    with db.session() as s:
+        admin.set_day(s, people.admin, first.date(), False, "临时调整", clock=clock)
+
+
+@pytest.mark.parametrize("where", ["queue", "case"])
+def test_an_extension_granted_after_the_calendar_changed_says_the_limit_is_not_the_one_the_form_showed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """The form said 办理期限延至 08-19; a holiday set meanwhile on another station made it 08-22, saved without a
+    word: the supervisor would phone the unit the date they had read."""
+    from hotline_desk.ui.case_actions import perform
+
+    messages = Messages().install(monkeypatch)
+    case_id, number = _extension_asked(db, people, clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    shown: list[str] = []
+
+    def grant(dialog: ActionDialog) -> None:
+        hint = dialog.findChild(QLabel, "hint_days")
+        shown.append(hint.text().rsplit("延至 ", 1)[-1].rstrip("。"))
+        _holiday_within(db, people, clock, case_id)
+        dialog._accept()
+
+    when_modal(ActionDialog, grant)
+    if where == "queue":
+        view = ApprovalView(ctx)
+        qtbot.addWidget(view)
+        view.setCurrentWidget(view.requests)
+        view.requests.select_number(number)
+        qtbot.mouseClick(view.requests.findChild(QPushButton, "accept"), Qt.MouseButton.LeftButton)
+    else:
+        assert perform(None, ctx, case_id, Action.EXTENSION_RULE)
+    with db.reader() as s:
+        due = case_view(s, case_id).deadline
+    assert due is not None and shown and shown[0] != f"{due:%Y-%m-%d %H:%M}"
+    boxes = messages.texts("information")
+    assert any(f"办理期限延至 {due:%Y-%m-%d %H:%M}，不是表单中所示的 {shown[0]}" in text for text in boxes), boxes

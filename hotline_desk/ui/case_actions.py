@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, HotlineError, ValidationError
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.queues import asked_of, extension_moves
+from hotline_desk.services.cases.queues import asked_of, deadline_unlike_shown, extension_moves
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import (
     step_month_notice,
@@ -42,6 +42,7 @@ from hotline_desk.services.cases.step_runner import (
 )
 from hotline_desk.services.cases.steps import (
     STEPS,
+    ExtensionRule,
     Gate,
     Problem,
     Reply,
@@ -533,7 +534,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
                 elif notice_box and taken and isinstance(taken[0], CaseView) and (
-                        new := _not_said_yet(ctx, case_id, action, taken[0], late_asked=late_asked)):
+                        new := _not_said_yet(ctx, case_id, action, taken[0], late_asked=late_asked)
+                        + _unlike_form(situation, payload, taken[0], shown=dialog is not None)):
                     # said in the status bar alone, a warning went unseen by most, and unheard by a screen reader
                     QMessageBox.information(parent, f"{chosen.label}：请留意",
                                             "\n\n".join([done_notice(action, situation.number), *new]))
@@ -569,6 +571,16 @@ def _not_said_yet(ctx: UiContext, case_id: int, action: Action, view: CaseView, 
     if late_asked:
         asked.add(wf.replied_late_notice(view.events[-1].late))
     return [line for line in view.notice.splitlines() if line and line not in asked]
+
+
+def _unlike_form(situation: wf.Situation, payload: object, view: CaseView, *, shown: bool) -> list[str]:
+    """An extension granted whose 办理期限 is not the one its form showed (the calendar changed meanwhile)."""
+    main = situation.status.main_dispatch
+    if not shown or not isinstance(payload, ExtensionRule) or not payload.accept or main is None:
+        return []
+    moves = extension_moves(situation.status, situation.context.calendar)
+    said = deadline_unlike_shown(moves, payload.days or main.extension_requested_days or 0, view.deadline)
+    return [said] if said else []
 
 
 def taken_back(action: Action, situation: wf.Situation, now: datetime) -> str:

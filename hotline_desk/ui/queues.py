@@ -36,6 +36,7 @@ from hotline_desk.services.cases.queues import (
     UNSIGNED_LATE,
     QueueRow,
     confidential_caller,
+    deadline_unlike_shown,
     may_call_back,
     queue,
     same_caller_said,
@@ -752,10 +753,14 @@ class ApprovalView(QueueTabs):
                 self.requests.refresh()
                 self.requests.tell(f"未完成，没有保存任何更改：{row.number} 的{row.request[:4]}未处理。", warn=True)
                 return
+            unlike = ""
             if asked_days and accept:  # the limit it has now, as many days as were granted
                 due = read(self.ctx, partial(_deadline_of, case_id=row.id))
                 said += f"办理期限延至 {due:%Y-%m-%d %H:%M}。" if due else ""
-            self.requests.tell(said)
+                unlike = deadline_unlike_shown(row.extension_moves, values["days"], due)
+            self.requests.tell(said, warn=bool(unlike))
+            if unlike:  # the supervisor read another date in the form, and may be about to phone it to the unit
+                QMessageBox.information(self, "延期已同意：请留意", f"已同意 {row.number} 的延期申请。\n\n{unlike}")
             if returned:  # the case is among the proposals now: what that tab said before is past
                 self.proposals.tell(f"{row.number} 退单已同意，回到此处待审核交办"
                                     f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")

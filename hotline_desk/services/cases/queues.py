@@ -299,6 +299,16 @@ def extension_moves(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, ..
                  for days in range(1, main.extension_requested_days + 1))
 
 
+def deadline_unlike_shown(moves: Sequence[str], days: int, deadline: datetime | None) -> str:
+    """An extension granted for ``days``, its 办理期限 now ``deadline``, where the form ruling on it showed
+    ``moves`` (``extension_moves`` as it opened): words when the two differ, a holiday or a 调休 day set meanwhile
+    on another station having moved it, for the supervisor not to tell the unit the date they saw ("" otherwise)."""
+    if deadline is None or not 1 <= days <= len(moves) or moves[days - 1] == f"{deadline:%Y-%m-%d %H:%M}":
+        return ""
+    return (f"办理期限延至 {deadline:%Y-%m-%d %H:%M}，不是表单中所示的 {moves[days - 1]}：其间工作日历（节假日、"
+            f"调休）有改动。告知承办单位时请以 {deadline:%Y-%m-%d %H:%M} 为准。")
+
+
 def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
     """What the 主办 unit asks and waits on a ruling for, for reading ("退单申请：理由", "延期申请：N个工作日，理由
     （办理期限…，全数同意延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
