@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -620,6 +621,40 @@ def test_a_database_on_a_full_disk_says_the_file_is_untouched_and_how_to_keep_a_
     code, out, err = run(capsys, office, "verify")
     assert code == 2 and "多半是它所在的磁盘已满" in err and "数据库文件本身没有改动" in err, out + err
     assert "可直接把这个文件复制到别的磁盘" in err and "刚才的操作没有保存" not in err
+
+
+def test_a_read_only_database_file_in_a_writable_folder_is_backed_up(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A file marked read-only (copied from a CD or a protected stick): ``backup`` copied it over and over at full
+    speed, never ending, deaf to Ctrl+C, leaving a half copy in the backup folder. (SQLite makes the log's index
+    beside such a file read-only too, and keeps it in memory.) Run as a user who may not write the file: root is
+    run without its power to override permissions."""
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    place = Path(office.path)
+    office.dispose()
+    with sqlite3.connect(place) as grown:  # more pages than one part of a copy took (an office's file is larger)
+        grown.execute("CREATE TABLE filler (b BLOB)")
+        grown.executemany("INSERT INTO filler VALUES (zeroblob(4000))", [()] * 3000)
+    grown.close()
+    (tmp_path / "usb").mkdir()
+    place.chmod(0o444)
+    command = [sys.executable, "-m", "hotline_desk", "--db", str(place), "--user", "admin", "backup", "--dir",
+               str(tmp_path / "usb")]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv is needed to run as root without overriding permissions")
+        command = ["setpriv", "--bounding-set", "-all", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        place.chmod(0o600)
+    assert done.returncode == 0 and "已备份到" in done.stdout, done.stdout + done.stderr
+    made = next((tmp_path / "usb").glob("*.sqlite3"))
+    assert [p.name for p in (tmp_path / "usb").iterdir() if p.name.startswith(".")] == []  # no half copy left
+    assert run(capsys, str(made), "case", "show", number, user="op1")[0] == 0
 
 
 def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it(

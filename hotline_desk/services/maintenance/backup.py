@@ -289,7 +289,10 @@ def _copy(source: Path | sqlite3.Connection, target: Path, *, frozen: bool = Fal
     try:
         dst = sqlite3.connect(target)
         try:
-            src.backup(dst, pages=1024)
+            # In one step, under one read of the database (in WAL, stations keep saving meanwhile): copied in parts,
+            # the copy started over whenever the file changed between two, and from a read-only file, whose log
+            # index SQLite keeps in memory, it started over after every part, for ever.
+            src.backup(dst, pages=-1)
             # A copy is one self-contained file: reading it later leaves no -wal or -shm beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
         finally:
