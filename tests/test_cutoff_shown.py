@@ -333,3 +333,30 @@ def test_a_unit_made_main_after_a_return_is_shown_its_own_dispatch_and_signing(
 def case_view_number(db: Database, case_id: int) -> str:
     with db.reader() as s:
         return case_view(s, case_id).number
+
+
+@pytest.mark.parametrize(("unit", "proposed"), [("文广旅局/文物局", "文广旅局_文物局2022-07计分工单.xlsx"),
+                                                ('城管局:执法"大队"', "城管局_执法_大队_2022-07计分工单.xlsx"),
+                                                ("AUX.", "_AUX.2022-07计分工单.xlsx")])
+def test_the_file_name_proposed_for_a_units_cases_is_one_windows_accepts(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, unit: str, proposed: str) -> None:
+    """文广旅局/文物局 pointed the save box into a folder 文广旅局 that is not there; “:” and “"” are refused by
+    Windows, and AUX.… is its device AUX."""
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QFileDialog
+
+    view, row = _water_on_the_score_page(qtbot, db, people, clock, tmp_path)
+    offered: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _parent, _title, default, _kinds: (
+        offered.append(default), ("", ""))[1])
+
+    def export(dialog: CasesBehindDialog) -> None:
+        dialog.unit = replace(dialog.unit, unit=unit)
+        dialog.export()
+        dialog.reject()
+
+    when_modal(CasesBehindDialog, export)
+    view._show_cases(view.models[1].index(row, 5))
+    assert [Path(name).name for name in offered] == [proposed] and Path(offered[0]).parent == Path.home()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -12,6 +13,22 @@ from hotline_desk.errors import ValidationError, cannot_write
 
 # A file being written carries this in its name until it is whole (a full disk leaves no broken file behind).
 PARTIAL_MARK = ".写入中-"
+
+
+# What no file name may hold on one of the office's systems (Windows forbids each of these), and the names Windows
+# keeps for its devices, whatever follows them after a dot (AUX.2022-07计分工单.xlsx is the device AUX).
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"{kind}{n}" for kind in ("com", "lpt") for n in range(1, 10))})
+
+
+def file_stem(words: str, fallback: str) -> str:
+    """A file name (without its extension) made of words such as a unit's name, that every system accepts: each
+    character Windows forbids (a unit called 文广旅局/文物局) as “_”, no dot or space at its ends, no device's name;
+    ``fallback`` when nothing is left."""
+    safe = UNSAFE_IN_FILE_NAMES.sub("_", words).strip(" .")
+    if safe.split(".", 1)[0].strip().casefold() in DEVICE_NAMES:
+        safe = f"_{safe}"
+    return safe or fallback
 
 
 def size_words(size: int) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import cannot_write
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.clock import short_time
-from hotline_desk.services.files import write_file
+from hotline_desk.services.files import file_stem, write_file
 from hotline_desk.services.office.guide import Term, score_terms
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
@@ -478,7 +478,7 @@ class CasesBehindDialog(QDialog):
         layout.addWidget(close)
 
     def export(self) -> None:
-        default = str(Path.home() / f"{self.unit.unit}{self.month}计分工单.xlsx")
+        default = str(Path.home() / f"{file_stem(f'{self.unit.unit}{self.month}计分工单', '计分工单')}.xlsx")
         path, _ = QFileDialog.getSaveFileName(self, "导出计分工单", default, "Excel 工作簿 (*.xlsx)")
         if path:
             self.export_to(Path(path))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from hotline_desk.services.cases.events import half_imported, statuses_for
 from hotline_desk.services.cases.queues import CONFIDENTIAL
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
-from hotline_desk.services.files import save_file
+from hotline_desk.services.files import file_stem, save_file
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import URGENT_MARK, DispatchRole, EventKind, ReviewResult
 from hotline_desk.wording import first_few
@@ -181,13 +180,10 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, u
 
 DISPATCH_EXPORT = "export:dispatch"  # the audit trail's entity of a unit's sheet written out
 
-UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
 def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
     """A file name every system accepts (no / \\ : * ? " < > | or control characters), unique within ``taken``
     (compared as Windows does, ignoring case); a unit whose name collides gets its id added."""
-    safe = UNSAFE_IN_FILE_NAMES.sub("_", stem).strip(" .") or f"交办单-{unit_id}"
+    safe = file_stem(stem, f"交办单-{unit_id}")
     if safe.casefold() in taken:
         safe = f"{safe}-{unit_id}"
     taken.add(safe.casefold())
