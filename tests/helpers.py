@@ -179,3 +179,16 @@ def workbook_of(path: Path, *rows: Sequence[object]) -> Path:
         sheet.append(list(row))
     book.save(path)
     return path
+
+
+def sheet_column(name: str) -> int:
+    """A column of a unit's dispatch sheet (交办单) as exported, counted from 1: where a unit types 办结时间."""
+    from hotline_desk.excel.dispatch_sheet import LAYOUT
+
+    return LAYOUT.index(name) + 1
+
+
+def case_rows(ws: Any) -> range:
+    """The rows of a unit's dispatch sheet that hold its cases (from the fourth, above the sheet's last row)."""
+    last = max(row for row in range(4, ws.max_row + 1) if str(ws.cell(row, 1).value or "").startswith("RZ"))
+    return range(4, last + 1)

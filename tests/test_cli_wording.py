@@ -20,7 +20,7 @@ from hotline_desk.models import Base, Setting
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.maintenance.moved import moved_marker
 from tests.conftest import FakeClock, People
-from tests.helpers import TEST_PASSWORD, cli_new_office, cli_run, draft, fingerprint, log_in_everyone
+from tests.helpers import TEST_PASSWORD, cli_new_office, cli_run, draft, fingerprint, log_in_everyone, sheet_column
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
 from tests.test_register_import import _small_register
 
@@ -55,7 +55,7 @@ def test_reply_import_refusal_names_only_valid(db: Database, sheet: Path,  # noq
     from tests.test_hostile_files import _refused
 
     def edit(book: object) -> None:
-        book["交办单"].cell(4, 14).value = "请打办公室电话"  # type: ignore[index]
+        book["交办单"].cell(4, sheet_column("联系电话")).value = "请打办公室电话"  # type: ignore[index]
 
     line = _refused(db, ["import-replies", str(_fill(sheet, edit)), "--commit"], capsys)
     assert "--only-valid" in line and "“只导入无问题的行”" not in line

@@ -30,7 +30,11 @@ from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from tests.conftest import FakeClock, People
-from tests.helpers import behind_the_app, draft, fingerprint, log_in_everyone, unit_id
+from tests.helpers import behind_the_app, case_rows, draft, fingerprint, log_in_everyone, sheet_column, unit_id
+
+FINISHED_AT = sheet_column("办结时间")
+HANDLER_AT = sheet_column("经办人")
+PHONE_AT = sheet_column("联系电话")
 
 HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果", "甄别结果"]
@@ -62,7 +66,7 @@ def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, pe
     [dates] = [dv for dv in sheet.data_validations.dataValidation if dv.type == "date"]
     # bounded, as Excel needs a date rule to be, and a warning: 2022年7月5号下午3点 may be kept as typed
     assert (dates.operator, dates.formula1, dates.errorStyle) == ("greaterThanOrEqual", "DATE(2000,1,1)", "warning")
-    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(r, 1).value: r for r in case_rows(sheet)}
     with db.reader() as s:
         numbers = {case_view(s, i).number: i for i in (first, secret)}
     secret_row = rows[next(n for n, i in numbers.items() if i == secret)]
@@ -71,9 +75,9 @@ def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, pe
         sheet.cell(row, 9).value = datetime(2022, 7, 5, 15, 0)
         sheet.cell(row, 10).value = "已解决"
         sheet.cell(row, 11).value = "已更换加压泵，四楼以上供水恢复正常"
-        sheet.cell(row, 12).value = datetime(2022, 7, 6, 8, 30)
-        sheet.cell(row, 13).value = "王工"
-        sheet.cell(row, 14).value = 13700001111
+        sheet.cell(row, FINISHED_AT).value = datetime(2022, 7, 6, 8, 30)
+        sheet.cell(row, HANDLER_AT).value = "王工"
+        sheet.cell(row, PHONE_AT).value = 13700001111
     filled = tmp_path / "filled.xlsx"
     book.save(filled)
     with db.session() as s:
@@ -127,7 +131,7 @@ def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before
     sheet = book["交办单"]
     sheet.cell(4, 9).value = dispatched.date()
     sheet.cell(4, 11).value = "已处理"
-    sheet.cell(4, 12).value = f"{dispatched:%Y年%-m月%-d日}"
+    sheet.cell(4, FINISHED_AT).value = f"{dispatched:%Y年%-m月%-d日}"
     book.save(path)
     clock.set(dispatched.replace(hour=23))
     with db.session() as s:
@@ -173,7 +177,7 @@ def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
     sheet = book["交办单"]
     sheet.cell(4, 11).value = "已处理"
     day = (dispatched + timedelta(days=1)).date()
-    sheet.cell(4, 12).value = day if written is None else written.format(day=f"{day:%Y-%m-%d}")
+    sheet.cell(4, FINISHED_AT).value = day if written is None else written.format(day=f"{day:%Y-%m-%d}")
     book.save(path)
     clock.set(dispatched + timedelta(days=2))
     with db.session() as s:
@@ -212,7 +216,7 @@ def test_an_urgent_case_and_one_past_its_limit_are_marked_in_words_on_the_sheet(
     with db.session() as s:
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
-    contents = {sheet.cell(row, 1).value: sheet.cell(row, 4).value for row in range(4, sheet.max_row + 1)}
+    contents = {sheet.cell(row, 1).value: sheet.cell(row, 4).value for row in case_rows(sheet)}
     assert contents[urgent.number].startswith("【紧急】") and contents[late.number] == "【已超过办理期限】路灯不亮"
     with db.reader() as s:  # sent back as it is, the rows still match their cases
         assert preview_replies(s, path, clock=clock).problems == []
@@ -262,14 +266,14 @@ def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
-    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(r, 1).value: r for r in case_rows(sheet)}
     first, second, third = sorted(numbers)
     for number, result, text in ((first, "不属于本单位职责", "该路段供水由园区水厂负责"),
                                  (second, "", "申请退单，此事应由住建局办理"), (third, "已解决", "已更换水表")):
         sheet.cell(rows[number], 9).value = clock() + timedelta(hours=1)
         sheet.cell(rows[number], 10).value = result
         sheet.cell(rows[number], 11).value = text
-        sheet.cell(rows[number], 12).value = clock() + timedelta(hours=2)
+        sheet.cell(rows[number], FINISHED_AT).value = clock() + timedelta(hours=2)
     book.save(path)
     clock.advance(hours=3)
     with db.reader() as s:
@@ -296,7 +300,7 @@ def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 11).value = "已处理"
-    sheet.cell(4, 12).value = clock() + timedelta(hours=2, minutes=50)
+    sheet.cell(4, FINISHED_AT).value = clock() + timedelta(hours=2, minutes=50)
     sheet.cell(5, 1).value, sheet.cell(5, 11).value = "合计", "1 件"
     sheet.cell(6, 1).value = "注：本表由供水科填写"
     sheet.cell(7, 1).value = "注：第3件因来电人电话关机，回访未接通。"  # a digit in it: no case number all the same
@@ -348,7 +352,7 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
         numbers = [case_view(s, c).number for c in cases]
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
-    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    rows = {sheet.cell(r, 1).value: r for r in case_rows(sheet)}
     assert sheet.cell(rows[numbers[0]], 9).value == signed_at.replace(second=0, microsecond=0)  # not to sign again
     assert sheet.cell(rows[numbers[1]], 9).value is None and "不必再填" in sheet["A2"].value
     with db.session() as s:  # sent back untouched: nothing to take, nothing to say about the signing
@@ -387,13 +391,13 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 11).value = '="已清理"&"占道摊点"'
-    sheet.cell(4, 12).value = "=DATE(2022,7,6)"
+    sheet.cell(4, FINISHED_AT).value = "=DATE(2022,7,6)"
     book.save(path)
     clock.advance(days=2)
     with db.reader() as s:
         preview = preview_replies(s, path, clock=clock)
-    assert any("K4、L4 格是公式，但文件里没有它的计算结果" in n and "保存后重新导入" in n for n in preview.notes)
-    assert "K4、L4 格是公式" in preview.summary()
+    assert any("K4、M4 格是公式，但文件里没有它的计算结果" in n and "保存后重新导入" in n for n in preview.notes)
+    assert "K4、M4 格是公式" in preview.summary()
     # the row is held back, not signed and replied with its reply lost: imported once, it could not be again
     assert preview.ready == [] and {(p.row, p.column) for p in preview.problems} >= {(4, "回复内容"), (4, "办结时间")}
     assert all("没有它的计算结果" in p.reason for p in preview.problems if p.column == "回复内容")
@@ -423,7 +427,7 @@ def test_formulas_whose_saved_result_is_read_are_named_for_checking(
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 10).value = "已解决"
     sheet.cell(4, 11).value = '="真实回复："&[1]Sheet1!A1'
-    sheet.cell(4, 12).value = clock() + timedelta(days=1)
+    sheet.cell(4, FINISHED_AT).value = clock() + timedelta(days=1)
     book.save(path)
     _with_saved_results(path, {"K4": "缓存里写的是已处理完毕"})
     clock.advance(days=2)
@@ -461,7 +465,7 @@ def test_an_error_value_and_a_date_of_today_are_named_as_such_not_taken_for_blan
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 10).value = "已解决"
     sheet.cell(4, 11).value = "=已联系来电人并解决"
-    sheet.cell(4, 12).value = "=TODAY()"
+    sheet.cell(4, FINISHED_AT).value = "=TODAY()"
     book.save(path)
     _as_excel_saved(path, {"K4": ' t="e"|#NAME?', "L4": ' s="0"|44778'})  # 2022-08-05, the day it was saved
     clock.advance(days=2)

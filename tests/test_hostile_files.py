@@ -31,7 +31,10 @@ from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from hotline_desk.services.maintenance.integrity import verify_all
 from tests.conftest import FakeClock, People
-from tests.helpers import behind_the_app, cli_as, draft, give_passwords, unit_id
+from tests.helpers import behind_the_app, case_rows, cli_as, draft, give_passwords, sheet_column, unit_id
+
+FINISHED_AT = sheet_column("办结时间")
+PHONE_AT = sheet_column("联系电话")
 
 HEADER = ["工单号", "受理时间", "诉求人", "来电号码", "问题描述", "分类", "类型", "渠道"]
 CHANNEL = "平顶山市“民呼必应”平台"
@@ -207,11 +210,11 @@ def sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> Pat
 def _fill(path: Path, edit: object = None) -> Path:
     book = openpyxl.load_workbook(path)
     ws = book["交办单"]
-    for row in range(4, ws.max_row + 1):
+    for row in case_rows(ws):
         ws.cell(row, 9).value = datetime(2022, 7, 5, 15, 0)
         ws.cell(row, 11).value = "已处理完毕"
-        ws.cell(row, 12).value = datetime(2022, 7, 6, 8, 30)
-        ws.cell(row, 14).value = 13700001111
+        ws.cell(row, FINISHED_AT).value = datetime(2022, 7, 6, 8, 30)
+        ws.cell(row, PHONE_AT).value = 13700001111
     if callable(edit):
         edit(book)
     out = path.with_name("filled.xlsx")
@@ -251,7 +254,7 @@ def test_rows_that_are_not_this_unit_s_or_not_a_phone_are_row_problems(db: Datab
 
     def edit(book: openpyxl.Workbook) -> None:
         ws = book["交办单"]
-        ws.cell(4, 14).value = "请打办公室电话"
+        ws.cell(4, PHONE_AT).value = "请打办公室电话"
         ws.cell(5, 1).value = foreign
 
     filled = _fill(sheet, edit)

@@ -28,8 +28,10 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.vocabulary import EventKind
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_run, draft, log_in_everyone, unit_id
+from tests.helpers import cli_run, draft, log_in_everyone, sheet_column, unit_id
 from tests.ui_helpers import Messages, context, import_after_choosing, wizard_past_columns
+
+FINISHED_AT = sheet_column("办结时间")
 
 HEADER = ["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "所属乡镇街道",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果"]
@@ -167,7 +169,7 @@ def test_a_reply_sheet_exported_before_its_units_merge_is_read_as_that_units(
     ws.cell(2, 1).value = str(ws.cell(2, 1).value).replace("承办单位：纸坊镇", "承办单位：纸坊")
     ws.cell(4, 9).value = clock.now.replace(hour=7)
     ws.cell(4, 10).value, ws.cell(4, 11).value = "已解决", "已疏通"
-    ws.cell(4, 12).value = clock.now.replace(hour=8)
+    ws.cell(4, FINISHED_AT).value = clock.now.replace(hour=8)
     book.save(path)
     clock.advance(hours=1)
     with db.reader() as s:

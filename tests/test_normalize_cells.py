@@ -16,7 +16,10 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.services.exchange.imports import preview_cases
 from hotline_desk.services.exchange.reply_import import preview_replies
 from tests.conftest import FakeClock
+from tests.helpers import sheet_column
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
+
+FINISHED_AT = sheet_column("办结时间")
 
 ACCEPTED: list[tuple[Any, datetime]] = [
     # what worked before, unchanged
@@ -186,9 +189,9 @@ def test_a_reply_sheet_with_times_typed_on_the_ime_is_read(db: Database, sheet: 
     def typed(book: openpyxl.Workbook) -> None:
         ws = book["交办单"]
         ws.cell(4, 9).value = "２０２２年７月５号 下午３点"
-        ws.cell(4, 12).value = "2022/7/6 8:30 AM"
+        ws.cell(4, FINISHED_AT).value = "2022/7/6 8:30 AM"
         ws.cell(5, 9).value = 20220705
-        ws.cell(5, 12).value = "２０２２－０７－０６　０８：３０"
+        ws.cell(5, FINISHED_AT).value = "２０２２－０７－０６　０８：３０"
 
     with db.reader() as s:
         preview = preview_replies(s, _fill(sheet, typed), clock=clock)

@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from hotline_desk.db import Database
+from hotline_desk.excel.dispatch_sheet import LAYOUT, REPLY_COLUMNS
 from hotline_desk.excel.reader import ImportFileError
 from hotline_desk.models import ImportBatch
 from hotline_desk.services.cases import workflow as wf
@@ -23,9 +24,10 @@ from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, fingerprint, unit_id
+from tests.helpers import draft, fingerprint, sheet_column, unit_id
 
-SIGN, RESULT, REPLY, FINISHED, PHONE = 9, 10, 11, 12, 14  # the reply columns as exported
+# the reply columns as exported
+SIGN, RESULT, REPLY, FINISHED, HANDLER, PHONE = (sheet_column(name) for name in REPLY_COLUMNS)
 CONTENTS = ("小区二期水压低，高层无水", "维修基金使用不透明", "路口积水无人清理")
 
 
@@ -70,6 +72,66 @@ def _replies(db: Database) -> dict[str, str]:
         views = [case_view(s, i) for i in range(1, 4)]
     return {v.content: next(((e.reply or {}).get("text", "") for e in v.events if e.kind == "reply"), "")
             for v in views}
+
+
+def test_the_reply_columns_sorted_on_their_own_are_refused_row_by_row_and_the_rows_in_line_may_go_in(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A clerk sorted only the yellow columns (办理结果…联系电话) by 办理结果, answering “以当前选定区域排序” when
+    WPS asked: every reply went on another case, and the preview said nothing was wrong."""
+    def sort_the_reply_columns_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, RESULT).value = "已答复解释"  # by 办理结果, Z→A: the first and last rows' replies swap places
+        ws.cell(6, RESULT).value = "未解决"
+        block = range(RESULT, PHONE + 1)
+        rows = [[ws.cell(r, c).value for c in block] for r in (4, 5, 6)]
+        for r, values in zip((4, 5, 6), sorted(rows, key=lambda values: str(values[0]), reverse=True), strict=True):
+            for c, value in zip(block, values, strict=True):
+                ws.cell(r, c).value = value
+
+    before = fingerprint(db)
+    preview = _preview(db, _filled(sheet, sort_the_reply_columns_only), clock)
+    moved = {p.row: p.reason for p in preview.problems if p.reason.startswith("本行黄色各列原是")}
+    assert set(moved) == {4, 6}, preview.problems  # the middle row's reply stayed on its own row
+    with db.reader() as s:
+        first, third = (case_view(s, i).number for i in (1, 3))
+    assert f"照这样导入，{first} 的回复会登记到 {third} 上" in moved[6]
+    assert [r.case_id for r in preview.ready] == [2]
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
+    assert fingerprint(db) != before
+    assert _replies(db) == {CONTENTS[0]: "", CONTENTS[1]: f"答复：{CONTENTS[1]}，已处理", CONTENTS[2]: ""}
+
+
+@pytest.mark.parametrize("way", ["up", "down"])
+def test_a_reply_cell_deleted_or_inserted_with_the_cells_below_moving_refuses_the_sheet(
+        db: Database, sheet: Path, clock: FakeClock, way: str) -> None:
+    """Right-click a reply, 删除 → 下方单元格上移: every reply below went onto the case above its own, and the
+    preview named only the last row, now empty, so “只导入无问题的行” registered the rest on the wrong cases."""
+    def move_one_cell(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        end = 7  # the sheet's last row, under the three cases
+        if way == "up":
+            for r in range(5, end + 1):
+                ws.cell(r, REPLY).value = ws.cell(r + 1, REPLY).value
+        else:
+            for r in range(end + 1, 5, -1):
+                ws.cell(r, REPLY).value = ws.cell(r - 1, REPLY).value
+            ws.cell(5, REPLY).value = None
+
+    with pytest.raises(ImportFileError) as refused:
+        _preview(db, _filled(sheet, move_one_cell), clock)
+    said = str(refused.value)
+    assert f"“回复内容”一列的“〔表尾〕”{'上移到了第 6 行' if way == 'up' else '下移到了第 8 行'}" in said, said
+    assert "表尾（第 7 行）" in said and "照这样导入会登记到别的工单上，未导入" in said
+
+
+def test_a_sheet_exported_before_its_columns_were_checked_is_read_as_before(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A unit sends back a sheet exported by the earlier version: no 核对编号, no last row marking the columns' ends."""
+    def as_exported_before(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.delete_rows(7)
+        ws.delete_cols(LAYOUT.index("核对编号") + 1)
+
+    preview = _preview(db, _filled(sheet, as_exported_before), clock)
+    assert preview.problems == [] and len(preview.ready) == 3
 
 
 def test_numbers_sorted_on_their_own_are_refused_and_nothing_lands_on_the_wrong_case(
@@ -391,7 +453,9 @@ def test_rows_whose_identifying_columns_are_gone_are_not_matched_blindly(
 
     preview = _preview(db, _filled(sheet, clear_then_sort_numbers), clock)
     assert preview.ready == [] and {p.row for p in preview.problems} == {4, 5, 6}
-    assert all("无法核对回复是否属于工单" in p.reason for p in preview.problems)
+    assert {p.row for p in preview.problems if "无法核对回复是否属于工单" in p.reason} == {4, 5, 6}
+    # the sheet's hidden 核对编号 tells whose the yellow cells of the two swapped rows are
+    assert {p.row for p in preview.problems if "本行黄色各列原是" in p.reason} == {4, 5}
 
 
 def test_an_address_alone_does_not_match_a_reply_to_its_case(db: Database, people: People, sheet: Path,
@@ -408,7 +472,7 @@ def test_an_address_alone_does_not_match_a_reply_to_its_case(db: Database, peopl
     before = fingerprint(db)
     preview = _preview(db, _filled(sheet, swap_keeping_only_the_address), clock)
     assert preview.ready == [] and {p.row for p in preview.problems} == {4, 5, 6}
-    assert all("来电时间和诉求内容都是空的" in p.reason for p in preview.problems)
+    assert {p.row for p in preview.problems if "来电时间和诉求内容都是空的" in p.reason} == {4, 5, 6}
     with db.session() as s:
         commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
     assert fingerprint(db) == before
@@ -451,8 +515,8 @@ def test_a_merge_names_the_columns_merged_down_or_across(db: Database, sheet: Pa
     """Only 经办人 merged over two rows was named as 〔回复内容〕; 回复内容 merged across into 办结时间 said only
     缺少办结时间."""
     def merge_the_handler_and_a_reply_across(_book: openpyxl.Workbook, ws: Worksheet) -> None:
-        ws.cell(4, 13).value = "吴干事"
-        ws.merge_cells(start_row=4, start_column=13, end_row=5, end_column=13)
+        ws.cell(4, HANDLER).value = "吴干事"
+        ws.merge_cells(start_row=4, start_column=HANDLER, end_row=5, end_column=HANDLER)
         ws.cell(6, FINISHED).value = None
         ws.merge_cells(start_row=6, start_column=REPLY, end_row=6, end_column=FINISHED)
 
@@ -647,7 +711,7 @@ def test_a_contact_without_a_reply_is_not_taken_for_one_registered_before(
     def contact_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         for column in (SIGN, RESULT, REPLY, FINISHED):
             ws.cell(4, column).value = None
-        ws.cell(4, 13).value = "吴干事"
+        ws.cell(4, HANDLER).value = "吴干事"
 
     preview = _preview(db, _filled(sheet, contact_only), clock)
     assert preview.unchanged == 0

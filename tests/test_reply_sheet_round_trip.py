@@ -13,6 +13,7 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline_desk.db import Database
+from hotline_desk.excel.dispatch_sheet import LAYOUT
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.dispatch_export import export_dispatch
@@ -21,6 +22,7 @@ from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 from tests.test_reply_sheet_mistakes import (  # noqa: F401  (sheet: a fixture)
     FINISHED,
+    HANDLER,
     REPLY,
     RESULT,
     SIGN,
@@ -28,8 +30,6 @@ from tests.test_reply_sheet_mistakes import (  # noqa: F401  (sheet: a fixture)
     _preview,
     sheet,
 )
-
-HANDLER = 13
 
 
 def _as_unit(path: Path, name: str, **rows: dict[int, object]) -> Path:
@@ -58,14 +58,17 @@ def test_a_half_filled_row_is_told_everything_it_lacks_in_one_preview(
     assert [(p.column, p.reason) for p in _preview(db, dated, clock).problems] == [("回复内容", "请填写回复内容。")]
 
 
+ADDED = len(LAYOUT) + 1  # a column a unit adds after the sheet's last
+
+
 def test_what_an_added_column_and_another_sheet_hold_is_quoted_with_its_rows(
         db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
     long_remark = "群众要求书面答复，已于七月三十一日上门送达书面答复材料并由本人签字确认"
 
     def remarks_and_notes(book: openpyxl.Workbook, ws: Worksheet) -> None:
-        ws.cell(3, 15).value = "备注"
-        ws.cell(5, 15).value = "正在核实"
-        ws.cell(6, 15).value = long_remark
+        ws.cell(3, ADDED).value = "备注"
+        ws.cell(5, ADDED).value = "正在核实"
+        ws.cell(6, ADDED).value = long_remark
         notes = book.create_sheet("说明")
         notes["A1"] = "RZ2207-04251 正在协调中，下周回复"
         for row in range(2, 6):

@@ -23,7 +23,9 @@ from hotline_desk.services.maintenance.integrity import consistency_problems
 from hotline_desk.services.reporting.statistics import month_statistics
 from hotline_desk.vocabulary import Action
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, fingerprint, unit_id
+from tests.helpers import draft, fingerprint, sheet_column, unit_id
+
+FINISHED_AT = sheet_column("办结时间")
 
 
 def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
@@ -47,7 +49,7 @@ def _sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path, signe
     sheet = book["交办单"]
     sheet.cell(4, 9).value = signed
     sheet.cell(4, 11).value = text
-    sheet.cell(4, 12).value = finished
+    sheet.cell(4, FINISHED_AT).value = finished
     filled = tmp_path / "filled.xlsx"
     book.save(filled)
     return filled

@@ -19,6 +19,13 @@ KEY_SHEET = "_hotline"
 KEY_MARK = "hotline-desk-dispatch"
 CASE_COLUMNS = ("工单编号", "来电时间", "问题分类", "诉求内容", "来电人", "来电人电话", "地址", "办理期限")
 REPLY_COLUMNS = ("签收时间", "办理结果", "回复内容", "办结时间", "经办人", "联系电话")
+# A hidden column inside the reply columns holding each row's case number, and a last row marking where each column
+# ends: the replies moved apart from their cases (only the reply columns sorted, a cell deleted with the ones below
+# moved up) are found at import, where they went on other cases unseen.
+CHECK_COLUMN = "核对编号"
+LAYOUT = (*CASE_COLUMNS, *REPLY_COLUMNS[:3], CHECK_COLUMN, *REPLY_COLUMNS[3:])
+END_MARK = "〔表尾〕"
+END_WORDS = "本行用于核对各列是否错位，请勿删除、移动或在本行填写。"
 RESULTS = REPLY_RESULTS  # the drop-down offers exactly what a reply step accepts
 HEADER_ROW = 3
 THIN = Side(style="thin", color="999999")
@@ -56,7 +63,7 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     stamp(book, anchor)
     ws = book.active
     ws.title = "交办单"
-    width = len(CASE_COLUMNS) + len(REPLY_COLUMNS)
+    width = len(LAYOUT)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     set_text(ws.cell(1, 1), sheet.title)
     ws.cell(1, 1).font = Font(bold=True, size=16)
@@ -66,7 +73,7 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     set_text(ws.cell(2, 1), f"承办单位：{sheet.unit_name}    导出时间：{sheet.exported_at:%Y-%m-%d %H:%M}    "
                             f"共 {len(sheet.rows)} 件。请在{'、'.join(REPLY_COLUMNS)}各列（黄色）填写后发回热线办。"
                             f"{signed}")
-    for col, name in enumerate((*CASE_COLUMNS, *REPLY_COLUMNS), 1):
+    for col, name in enumerate(LAYOUT, 1):
         cell = ws.cell(HEADER_ROW, col)
         set_text(cell, name)
         cell.font = Font(bold=True)
@@ -91,17 +98,25 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
             cell.border = BOX
             cell.fill = REPLY_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")  # a long reply shows whole, on paper too
-            if REPLY_COLUMNS[col - len(CASE_COLUMNS) - 1] in ("签收时间", "办结时间"):
+            if LAYOUT[col - 1] in ("签收时间", "办结时间"):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+        set_text(ws.cell(r, _at(CHECK_COLUMN)), row.number)
         if row.signed_at is not None:  # as recorded: read back, it changes nothing
-            cell = ws.cell(r, len(CASE_COLUMNS) + REPLY_COLUMNS.index("签收时间") + 1)
+            cell = ws.cell(r, _at("签收时间"))
             cell.value = row.signed_at.replace(second=0, microsecond=0)
             cell.fill = SIGNED_FILL
+    end = HEADER_ROW + len(sheet.rows) + 1
+    set_text(ws.cell(end, 1), f"以上共计 {len(sheet.rows)} 件。{END_WORDS}")  # read aside as a 合计 row
+    for col in range(len(CASE_COLUMNS) + 1, width + 1):
+        set_text(ws.cell(end, col), END_MARK)
+    for col in range(1, width + 1):
+        ws.cell(end, col).font = Font(color="808080", size=9)
+    ws.column_dimensions[ws.cell(HEADER_ROW, _at(CHECK_COLUMN)).column_letter].hidden = True
     last = HEADER_ROW + max(len(sheet.rows), 1)
     results = DataValidation(type="list", formula1='"' + ",".join(RESULTS) + '"', allow_blank=True,
                              showErrorMessage=True, errorTitle="办理结果", error="请从下拉列表中选择")
     ws.add_data_validation(results)
-    result_col = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + 2).column_letter
+    result_col = ws.cell(HEADER_ROW, _at("办理结果")).column_letter
     results.add(f"{result_col}{HEADER_ROW + 1}:{result_col}{last + 200}")
     # A date after 2000 (a date rule without its bounds is one Excel may call damaged); a warning, not a stop: a unit
     # may keep 2022年7月5号下午3点 as typed, which the import reads.
@@ -110,10 +125,11 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
                            error="请填写日期和时间，如 2022-07-05 14:30。如确要保留所填的写法，请点“是”。")
     ws.add_data_validation(dates)
     for name in ("签收时间", "办结时间"):
-        letter = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + REPLY_COLUMNS.index(name) + 1).column_letter
+        letter = ws.cell(HEADER_ROW, _at(name)).column_letter
         dates.add(f"{letter}{HEADER_ROW + 1}:{letter}{last + 200}")
-    for letter, w in zip("ABCDEFGHIJKLMN", WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = w
+    shown = [name for name in LAYOUT if name != CHECK_COLUMN]
+    for name, w in zip(shown, WIDTHS, strict=True):
+        ws.column_dimensions[ws.cell(HEADER_ROW, _at(name)).column_letter].width = w
     for r, row in enumerate(sheet.rows, HEADER_ROW + 1):
         fit_row(ws, r, zip((row.category, row.content, row.caller, row.address), (WIDTHS[i] for i in WRAPPED),
                            strict=True))
@@ -133,6 +149,11 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
 WIDTHS = (14, 17, 12, 32, 8, 13, 14, 17, 17, 10, 28, 17, 8, 13)
 # 问题分类, 诉求内容, 来电人 and 地址: wrapped in their cells, the row as tall as the longest.
 WRAPPED = (2, 3, 4, 6)
+
+
+def _at(name: str) -> int:
+    """The sheet's column (from 1) of ``name``."""
+    return LAYOUT.index(name) + 1
 
 
 def _set_up_printing(ws: Any) -> None:

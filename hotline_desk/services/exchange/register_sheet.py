@@ -10,6 +10,7 @@ from typing import Any
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS
+from hotline_desk.excel.dispatch_sheet import END_MARK
 from hotline_desk.excel.reader import column_letter
 
 # What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
@@ -43,6 +44,8 @@ class Aside:
         called = row[self.called] if self.called is not None and self.called < len(row) else None
         if isinstance(called, datetime):
             return ""
+        if END_MARK in row:  # a unit's dispatch sheet copied into a register: the row marking where its columns end
+            return "交办单的表尾"
         if (called is None or called == "" or (isinstance(called, str) and norm.text(called) == self.called_name)) \
                 and self._repeated_header(row):
             return "重复的表头"

@@ -48,10 +48,13 @@ from hotline_desk.services.exchange.reply_sheet import (
     dropped_words,
     header_at,
     merged_replies,
+    moved_here,
     reference_edits,
     row_cells,
     sheet_columns,
     sheet_unit,
+    table_end,
+    unmarked,
     unread_notes,
 )
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -143,6 +146,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
     now = clock()
     cells = [row_cells(row, columns) for row in rows]
+    end, misaligned = table_end(cells, header_index)
+    if misaligned:
+        raise ImportFileError(f"“{book.file_name}”{misaligned}")
+    if end is not None:  # the sheet's own last row: no case's, nothing of the unit's unless written over
+        cells[end] = unmarked(cells[end])
     numbers, aside = case_numbers(cells, header_index)
     numbered = {i + header_index + 1 for i, number in enumerate(numbers) if number}  # rows read as a case's
     if note := sheet.hidden_rows_note(header_index + 1, "回复", numbered.__contains__):
@@ -182,6 +190,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                                    _exported_at(key.rows))
         taken = {name for name, _why in unreadable[i]}  # its own reason, not also “请填写回复内容” for the cell
         problems = [p for p in problems if p[0] not in taken] + unreadable[i]
+        if i not in held and (moved := moved_here(cells[i], number)):  # first: its other problems may be another's
+            problems.insert(0, ("工单编号", moved))
         if i in merged:
             problems.append(merged[i])
         if not problems and (case := cases.get(number)) is not None:  # refused at 登记: a problem of its row

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import clean
-from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS, DispatchRow
+from hotline_desk.excel.dispatch_sheet import (
+    CASE_COLUMNS,
+    CHECK_COLUMN,
+    END_MARK,
+    END_WORDS,
+    REPLY_COLUMNS,
+    DispatchRow,
+)
 from hotline_desk.excel.reader import ImportFileError, SheetData, column_letter, filled_rows
 from hotline_desk.excel.safe import as_compared
 from hotline_desk.models import Unit
@@ -65,7 +72,7 @@ def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> di
         raise ImportFileError(f"交办单中{said}，无法确定应读取哪一列，未导入。请删去多余的列，"
                               "把回复填在原有的一列中后重新导入。")
     found = {name: columns[0] for name, columns in at.items()}
-    others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
+    others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS, CHECK_COLUMN}]
     # A unit deletes the columns it leaves empty (经办人): read as empty, and said (see ``dropped_words``). With a
     # column of another name beside, it may be the same one renamed, its words unread: refused as before.
     missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found
@@ -99,7 +106,52 @@ def _column_said(header: list[Any], index: int, name: str) -> str:
 def row_cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
     """A data row's cells by column name (None where the row is short or the column absent)."""
     return {name: (row[columns[name]] if name in columns and columns[name] < len(row) else None)
-            for name in (*CASE_COLUMNS, *REPLY_COLUMNS)}
+            for name in (*CASE_COLUMNS, *REPLY_COLUMNS, CHECK_COLUMN)}
+
+
+# The columns whose cells must stay in line with their row's case (the sheet's last row marks where each ends).
+LINED_UP = (*REPLY_COLUMNS, CHECK_COLUMN)
+
+
+def table_end(cells: list[dict[str, Any]], header_index: int) -> tuple[int | None, str]:
+    """The sheet's last row (the one marking where each reply column ends, see ``dispatch_sheet.END_MARK``), when it
+    stands as exported, and in words the columns whose mark is on another row: a cell deleted with those below moved
+    up (or one inserted, moving them down) puts every reply under it on the next case's row. (None, "") for a sheet
+    exported without that row, or whose unit deleted it. What a unit wrote over it (replies pasted a row too low, a
+    case added under the table) is the unit's, read as any other row's (see ``unmarked``)."""
+    marked = {i for i, cell in enumerate(cells) for name in LINED_UP if norm.text(cell[name]) == END_MARK}
+    worded = [i for i, cell in enumerate(cells) if END_WORDS in norm.text(cell["工单编号"])]
+    if not marked and not worded:
+        return None, ""
+    end = worded[0] if worded else max(marked, key=lambda i: sum(norm.text(cells[i][n]) == END_MARK for n in LINED_UP))
+    moved = []
+    for name in LINED_UP:
+        now = [i for i, cell in enumerate(cells) if norm.text(cell[name]) == END_MARK and i != end]
+        if now and norm.text(cells[end][name]) != END_MARK:
+            moved.append(f"“{name}”一列的“{END_MARK}”{'上移' if now[0] < end else '下移'}到了第 "
+                         f"{now[0] + header_index + 2} 行")
+    if moved:
+        return end, (f"表尾（第 {end + header_index + 2} 行）各列的“{END_MARK}”本应在同一行，现在{'；'.join(moved)}："
+                     "这些列的单元格被上下错动过（删除或插入单元格时选了“下方单元格上移”或“活动单元格下移”？），其中的内容"
+                     "已与各行的工单错开，照这样导入会登记到别的工单上，未导入。请把这些列逐格对齐、“" + END_MARK
+                     + "”回到表尾同一行后重新导入，或在原样导出的交办单上重新填写。")
+    return end, ""
+
+
+def unmarked(cells: dict[str, Any]) -> dict[str, Any]:
+    """The sheet's last row without what the export put in it: the unit's words alone, if it wrote any there."""
+    return {name: None if norm.text(value) == END_MARK or (name == "工单编号" and END_WORDS in norm.text(value))
+            else value for name, value in cells.items()}
+
+
+def moved_here(cells: dict[str, Any], number: str) -> str:
+    """In words, when a row's reply columns are another case's (their hidden 核对编号 is another number): the reply
+    columns sorted on their own, or cells deleted across them with the ones below moved up ("" when in line)."""
+    check = norm.case_number(cells[CHECK_COLUMN]) if norm.text(cells[CHECK_COLUMN]) != END_MARK else ""
+    if not check or not number or check == number:
+        return ""
+    return (f"本行黄色各列原是 {check} 那一行的（只选了回复各列排序，或删除、插入单元格时把它们错动了？）：照这样导入，"
+            f"{check} 的回复会登记到 {number} 上，本行不登记。请按工单编号逐行核对各列后重新导入")
 
 
 def sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -> Unit:
@@ -200,8 +252,9 @@ def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header
         elif right > left and top > header_index:
             across.setdefault(top - header_index - 1, []).extend(range(left, right + 1))
 
-    def shown(indexes: list[int]) -> str:
-        return "、".join(f"〔{named.get(i, f'第 {i + 1} 列')}〕" for i in sorted(set(indexes)))
+    def shown(indexes: list[int]) -> str:  # (the hidden 核对编号 is no column the unit sees)
+        return "、".join(f"〔{named.get(i, f'第 {i + 1} 列')}〕" for i in sorted(set(indexes))
+                        if named.get(i) != CHECK_COLUMN)
 
     found = {row: (named[min(set(spanned))], f"第 {span} 行的{shown(spanned)}被合并成了一格，合并后只有第一行有内容；"
                    "请取消合并，每行分别填写") for row, (span, spanned) in down.items()}
@@ -217,7 +270,7 @@ def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any
     """What the unit wrote where the import does not read (an added column, a hidden column beside a visible one of
     its name, another sheet), with its rows (and their case numbers) and words, and the hidden columns it does read.
     ``rows`` are the data rows, the first of them Excel's row ``first_row``."""
-    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    known = {*CASE_COLUMNS, *REPLY_COLUMNS, CHECK_COLUMN}
     names = [_column_name(cell) for cell in header]
     read = {index: name for name, index in columns.items() if name in READ_COLUMNS}
     notes = [said] if (said := hidden_note(names, read, hidden)) else []  # as a register's hidden columns are said
