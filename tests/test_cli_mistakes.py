@@ -767,3 +767,16 @@ def test_a_unit_s_place_in_the_score_table_is_set_from_the_command_line(
     code, _out, err = run(capsys, office, "unit", "order", "城市管理局", "0")
     assert code == 2 and f"顺序应为 1 到 {len(rows)} 的数字" in err
     assert fingerprint(office) == unchanged
+
+
+def test_an_out_in_a_folder_that_is_not_there_is_refused_before_anything_is_made(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A USB stick not plugged in: bulletin and scores made the whole path as local folders and said the file was
+    written; export-cases said so only after reading the month's every case."""
+    gone = tmp_path / "U盘" / "简报"
+    for args in (["bulletin", "--month", "2022-07", "--out", str(gone / "七月.pdf")],
+                 ["scores", "--month", "2022-07", "--out", str(gone / "七月.xlsx")],
+                 ["export-cases", "--month", "2022-07", "--out", str(gone / "七月.xlsx")]):
+        code, _, err = run(capsys, office, *args, user="sup1")
+        assert code == 2 and f"文件夹 {gone} 不存在" in err and "没有写出任何文件" in err, args
+    assert not (tmp_path / "U盘").exists()

@@ -231,12 +231,17 @@ def write_output(path: Path, data: bytes, *, personal: bool = False) -> None:
 
 def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Path:
     """Where a command is to write ``what`` (an Excel workbook, a PDF): the suffix added when none is given, a
-    different one refused before anything is done (x.txt holding a workbook opens in nothing)."""
+    different one refused before anything is done (x.txt holding a workbook opens in nothing), as is a folder that
+    is not there (a USB stick or a share not connected: made anew, it became a local folder, the file reported
+    written; on Windows the drive is refused; either way said before the month is read)."""
     path = Path(text)
     if text.endswith(("/", "\\")) or path.is_dir():  # a folder named: the file would have gone beside it
         example = path / f"文件名{suffix}"
         raise ValidationError(f"参数 {option}：“{text}”是一个文件夹，请写出{what.split('是')[0]}的文件名，"
                               f"如 {example}。")
+    if not path.parent.exists():  # (one that is a file is said as the write fails: 路径中有一段不是文件夹)
+        raise ValidationError(f"参数 {option}：文件夹 {path.parent} 不存在（另一块硬盘、U 盘或网络盘没有接上？），"
+                              "没有写出任何文件。请接上后再试；要写到新的文件夹，请先建好它。")
     if not path.suffix:
         return path.with_suffix(suffix)
     if path.suffix.lower() != suffix:

@@ -558,7 +558,6 @@ def _show_notices(notices: list[str]) -> None:
 
 def _write(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_output(path, data)
     except OSError as exc:
         raise HotlineError(cannot_write(path, exc)) from exc
