@@ -51,7 +51,9 @@ def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
     written. Where modes cannot be set (a USB stick) it is written all the same, as any export is. An OSError is the
     caller's to word; nothing is left behind by it."""
     refuse_database(path)
-    partial = path.with_name(f"{PARTIAL_MARK}{secrets.token_hex(4)}-{path.name}")
+    # Named apart from ``path``, no longer than a short name: a name near the length Windows allows (260 characters
+    # with its folder) failed as “文件夹不存在” for the part added to it.
+    partial = path.with_name(f"{PARTIAL_MARK}{secrets.token_hex(4)}{path.suffix}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                          0o600 if personal else 0o666)
     try:
