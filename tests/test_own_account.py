@@ -177,7 +177,17 @@ def test_switching_user_hands_the_station_over_without_ending_the_program(
         station.happened.append("switch")
         current.switch_user_action.trigger()
 
-    assert station.run(operator_switches, lambda: station.window().close()) == 0
+    windows: list[int] = []
+
+    def supervisor_closes() -> None:
+        from hotline_desk.ui.main_window import MainWindow
+
+        station.window()  # the operator's window is gone, not hidden: it held the callers it showed
+        windows.append(sum(isinstance(w, MainWindow) for w in QApplication.topLevelWidgets()))
+        station.window().close()
+
+    assert station.run(operator_switches, supervisor_closes) == 0
+    assert windows == [1]
     assert station.logins == ["start", "handover"]
     assert people.operator.display_name in station.titles[0]
     assert people.supervisor.display_name in station.titles[1]

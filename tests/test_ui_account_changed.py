@@ -137,3 +137,30 @@ def test_an_idle_lock_opened_by_the_person_as_they_were_is_refused_after_a_role_
     when_modal(LockDialog, at_the_lock)
     window.lock_screen()
     assert told == ["管理员已把您的角色改为督查员：请点“切换用户”，重新登录后按新的角色办理。"]
+
+
+def test_closing_for_the_next_person_after_a_lapse_asks_only_of_edits_no_draft_keeps(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The bulletin's unsaved edits were asked 保存？ of a person whose account had just been stopped: 保存 was
+    refused, and 不保存 dropped the draft kept on this station. A page without a draft is still asked."""
+    from PySide6.QtWidgets import QWidget
+
+    asked: list[str] = []
+
+    class Page(QWidget):
+        def __init__(self, name: str, keeps_draft: bool) -> None:
+            super().__init__()
+            self.name, self.keeps_draft = name, keeps_draft
+
+        def is_dirty(self) -> bool:
+            return True
+
+        def may_leave(self, going: str) -> bool:
+            asked.append(self.name)
+            return True
+
+    window = _window(qtbot, db, people, clock, tmp_path)
+    window.views["drafted"] = Page("简报", True)
+    window.views["undrafted"] = Page("设置", False)
+    assert window.may_close("切换用户", drafts_kept=True) and asked == ["设置"]
+    assert window.may_close("切换用户") and asked == ["设置", "简报", "设置"]

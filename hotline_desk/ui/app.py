@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import shiboken6
 from platformdirs import user_state_dir
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -374,7 +374,12 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
         code = app.exec()
     finally:
         app.aboutToQuit.disconnect(closing)
-    return None if window.switching_user else code
+    switched = window.switching_user
+    # Gone with its person: a window closed for the next one stayed, hidden, holding what it showed (a 保密 case's
+    # caller among it), one more at every change of shift.
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return None if switched else code
 
 
 @dataclass(frozen=True)

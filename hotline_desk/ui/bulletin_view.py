@@ -95,6 +95,8 @@ def editors_named() -> str:
 
 
 class BulletinView(QWidget):
+    keeps_draft = True  # unsaved edits stay on this station for the person to take up again (see ``store``)
+
     built = Signal()
 
     def __init__(self, ctx: UiContext) -> None:

@@ -133,7 +133,7 @@ class LockDialog(QDialog):
         actor = ctx.actor
         if lapse is not None:  # the person's sign-in no longer holds: what they see is not theirs to see now
             words = (f"{lapse.lapse}，屏幕已锁定，来电人信息已隐藏。\n"
-                     f"请点“切换用户”，{lapse.then}；未保存的登记内容留作草稿。")
+                     f"请点“切换用户”，{lapse.then}；未保存的登记内容和简报修改都留在本机，不会丢失。")
         else:
             words = (f"已 {minutes} 分钟没有操作，屏幕已锁定，来电人信息已隐藏。\n"
                      f"{actor.display_name}（{actor.role_label}）：请输入密码继续工作；"

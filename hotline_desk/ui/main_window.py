@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
         self.locked = False  # the lock shown (see ``lock_screen``)
+        self.lapsed = False  # closing for the next person as the sign-in no longer holds (see ``may_close``)
         self.idle = IdleWatch(self, ctx, self.lock_screen)
         # users are reference data: an admin stopping this person's account or changing its role locks the window
         self.account_follower = follow(self, ctx.signals, Change.REFERENCE, self.check_account)
@@ -335,7 +336,7 @@ class MainWindow(QMainWindow):
                                           f"（已写入的工单会全部撤销），或等导入完成后再{going}。")
             event.ignore()
             return
-        if not self.may_close(going):
+        if not self.may_close(going, drafts_kept=self.lapsed):
             event.ignore()
             return
         self.state.save_window(STATE_NAME, self)
@@ -409,7 +410,9 @@ class MainWindow(QMainWindow):
         try:
             while run_modal(LockDialog(self, self.ctx, self.idle.minutes, self.unsaved_pages,
                                        lapse=lapse)) == LockDialog.SWITCH:
+                self.lapsed = lapse is not None
                 self.switch_user()
+                self.lapsed = False
                 if self.switching_user:  # the window is closing: the next person logs in
                     return
         finally:
@@ -424,9 +427,13 @@ class MainWindow(QMainWindow):
         return [label for key, label, _need in PAGES
                 if isinstance(view := self.views.get(key), HoldsEdits) and view.is_dirty()]
 
-    def may_close(self, going: str = "关闭程序") -> bool:
-        """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""
+    def may_close(self, going: str = "关闭程序", *, drafts_kept: bool = False) -> bool:
+        """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window); with
+        ``drafts_kept``, not a page whose edits stay on this station as a draft (``keeps_draft``, the bulletin): the
+        person's sign-in no longer holds, so 保存 would be refused and 不保存 would drop them."""
         for key, view in self.views.items():
+            if drafts_kept and getattr(view, "keeps_draft", False):
+                continue
             if isinstance(view, HoldsEdits) and view.is_dirty():
                 self.show_page(key)
                 if not view.may_leave(going):
