@@ -89,7 +89,7 @@ def test_the_reply_columns_sorted_on_their_own_are_refused_row_by_row_and_the_ro
 
     before = fingerprint(db)
     preview = _preview(db, _filled(sheet, sort_the_reply_columns_only), clock)
-    moved = {p.row: p.reason for p in preview.problems if p.reason.startswith("本行黄色各列原是")}
+    moved = {p.row: p.reason for p in preview.problems if p.reason.startswith("本行回复各列原是")}
     assert set(moved) == {4, 6}, preview.problems  # the middle row's reply stayed on its own row
     with db.reader() as s:
         first, third = (case_view(s, i).number for i in (1, 3))
@@ -156,13 +156,18 @@ def test_replies_pasted_one_row_too_low_hold_the_whole_sheet_back_saying_so(
     """The reply columns pasted a row down: the first case had no reply and the row under the last case one with no
     case number. The preview advised joining that row to the last case, and --only-valid put every other reply on
     the case above its own."""
-    def paste_a_row_down(_book: openpyxl.Workbook, ws: Worksheet) -> None:
-        for column in range(RESULT, PHONE + 1):
+    def paste_a_row_down(_book: openpyxl.Workbook, ws: Worksheet, columns: list[int]) -> None:
+        for column in columns:
             for row in (6, 5, 4):
                 ws.cell(row + 1, column).value = ws.cell(row, column).value
             ws.cell(4, column).value = None
 
-    preview = _preview(db, _filled(sheet, paste_a_row_down), clock)
+    # the whole block, the hidden 核对编号 with it, over the sheet's last row: the sheet is refused, saying so
+    with pytest.raises(ImportFileError, match=r"表尾（第 7 行）被别的内容盖住了.*回复各列多半整块下移了"):
+        _preview(db, _filled(sheet, lambda b, ws: paste_a_row_down(b, ws, list(range(RESULT, PHONE + 1)))), clock)
+    # the columns the unit sees (as an older sheet, without 核对编号): each row is held back, saying why
+    visible = [c for c in range(RESULT, PHONE + 1) if c != sheet_column("核对编号")]
+    preview = _preview(db, _filled(sheet, lambda b, ws: paste_a_row_down(b, ws, visible)), clock)
     said = {p.row: p.reason for p in preview.problems}
     assert set(said) == {4, 5, 6, 7} and preview.ready == [], said
     assert said[4].startswith("回复像是整体错下了一行：第一件（第 4 行）没有回复，最后一件下面的第 7 行没有工单编号")
@@ -455,7 +460,7 @@ def test_rows_whose_identifying_columns_are_gone_are_not_matched_blindly(
     assert preview.ready == [] and {p.row for p in preview.problems} == {4, 5, 6}
     assert {p.row for p in preview.problems if "无法核对回复是否属于工单" in p.reason} == {4, 5, 6}
     # the sheet's hidden 核对编号 tells whose the yellow cells of the two swapped rows are
-    assert {p.row for p in preview.problems if "本行黄色各列原是" in p.reason} == {4, 5}
+    assert {p.row for p in preview.problems if "本行回复各列原是" in p.reason} == {4, 5}
 
 
 def test_an_address_alone_does_not_match_a_reply_to_its_case(db: Database, people: People, sheet: Path,
@@ -892,3 +897,20 @@ def test_a_reply_written_as_same_as_above_is_refused_on_its_row_not_read_out_to_
     with db.session() as s:
         commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
     assert _replies(db) == {CONTENTS[0]: f"答复：{CONTENTS[0]}，已处理", CONTENTS[1]: "", CONTENTS[2]: ""}
+
+
+def test_columns_pasted_across_the_hidden_check_column_are_said_as_such(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    """A clerk pasted four columns of their own (结果, 内容, 办结时间, 经办人) into 办理结果…: the hidden column took
+    the times, and each row was said to be the reply of “2022-07-06 08:30:00”."""
+    def paste_four_columns(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        own = ("已解决", "已处理", datetime(2022, 7, 6, 8, 30), "赵六")
+        for row in (4, 5, 6):
+            for column, value in zip(range(RESULT, RESULT + 4), own, strict=True):
+                ws.cell(row, column).value = value
+
+    preview = _preview(db, _filled(sheet, paste_four_columns), clock)
+    said = {p.row: p.reason for p in preview.problems if p.column == "工单编号"}
+    assert set(said) == {4, 5, 6} and preview.ready == []
+    assert said[4].startswith("隐藏的“核对编号”一列（回复内容与办结时间之间）中是“2022-07-06 08:30")
+    assert "粘贴时跨过了这一隐藏列" in said[4] and "的回复会登记到" not in said[4]

@@ -128,8 +128,13 @@ def table_end(cells: list[dict[str, Any]], header_index: int) -> tuple[int | Non
     for name in LINED_UP:
         now = [i for i, cell in enumerate(cells) if norm.text(cell[name]) == END_MARK and i != end]
         if now and norm.text(cells[end][name]) != END_MARK:
-            moved.append(f"“{name}”一列的“{END_MARK}”{'上移' if now[0] < end else '下移'}到了第 "
+            moved.append(f"{_column_said_to_unit(name)}的“{END_MARK}”{'上移' if now[0] < end else '下移'}到了第 "
                          f"{now[0] + header_index + 2} 行")
+    if not moved and (over := norm.text(cells[end][CHECK_COLUMN])) not in ("", END_MARK):
+        return end, (f"表尾（第 {end + header_index + 2} 行）被别的内容盖住了（其中隐藏的“{CHECK_COLUMN}”一列是"
+                     f"“{over[:20]}”）：回复各列多半整块下移了一行或几行，照这样导入，每条回复都会登记到别的工单上，"
+                     "未导入。请把回复各列移回原来的行（每行的回复对着本行的工单编号），表尾一行的“" + END_MARK
+                     + "”回到原处后重新导入，或在原样导出的交办单上重新填写。")
     if moved:
         return end, (f"表尾（第 {end + header_index + 2} 行）各列的“{END_MARK}”本应在同一行，现在{'；'.join(moved)}："
                      "这些列的单元格被上下错动过（删除或插入单元格时选了“下方单元格上移”或“活动单元格下移”？），其中的内容"
@@ -144,13 +149,22 @@ def unmarked(cells: dict[str, Any]) -> dict[str, Any]:
             else value for name, value in cells.items()}
 
 
+def _column_said_to_unit(name: str) -> str:
+    """A column as a unit's clerk sees it: the check column is hidden, and said so with where it stands."""
+    return f"隐藏的“{CHECK_COLUMN}”一列（回复内容与办结时间之间）" if name == CHECK_COLUMN else f"“{name}”一列"
+
+
 def moved_here(cells: dict[str, Any], number: str) -> str:
     """In words, when a row's reply columns are another case's (their hidden 核对编号 is another number): the reply
     columns sorted on their own, or cells deleted across them with the ones below moved up ("" when in line)."""
     check = norm.case_number(cells[CHECK_COLUMN]) if norm.text(cells[CHECK_COLUMN]) != END_MARK else ""
     if not check or not number or check == number:
         return ""
-    return (f"本行黄色各列原是 {check} 那一行的（只选了回复各列排序，或删除、插入单元格时把它们错动了？）：照这样导入，"
+    if not NUMBER_LIKE.fullmatch(check):  # a time, a name: something pasted across the hidden column
+        return (f"{_column_said_to_unit(CHECK_COLUMN)}中是“{norm.text(cells[CHECK_COLUMN])[:20]}”，不是工单编号："
+                "粘贴时跨过了这一隐藏列，回复内容之后的各列多半错开了一列，本行不登记。请取消隐藏这一列（右击列标，"
+                "选“取消隐藏”）核对，把各列对齐后重新导入")
+    return (f"本行回复各列原是 {check} 那一行的（只选了回复各列排序，或删除、插入单元格时把它们错动了？）：照这样导入，"
             f"{check} 的回复会登记到 {number} 上，本行不登记。请按工单编号逐行核对各列后重新导入")
 
 
