@@ -914,3 +914,49 @@ def test_columns_pasted_across_the_hidden_check_column_are_said_as_such(
     assert set(said) == {4, 5, 6} and preview.ready == []
     assert said[4].startswith("隐藏的“核对编号”一列（回复内容与办结时间之间）中是“2022-07-06 08:30")
     assert "粘贴时跨过了这一隐藏列" in said[4] and "的回复会登记到" not in said[4]
+
+
+def _move(ws: Worksheet, column: int, source: int, target: int, *, cut: bool = True) -> None:
+    """A cell moved (or copied) as Excel moves it: its value and its format."""
+    ws.cell(target, column).value = ws.cell(source, column).value
+    ws.cell(target, column).number_format = ws.cell(source, column).number_format
+    if cut:
+        ws.cell(source, column).value = None
+        ws.cell(source, column).number_format = "General"
+
+
+def test_one_reply_column_sorted_alone_or_cells_cut_a_row_away_are_refused_row_by_row(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """Only the data cells of 回复内容 selected and sorted (“以当前选定区域排序”), no hidden column and no last row in
+    the range: every reply went onto another case, the preview said nothing. Cut and pasted a row lower: the same."""
+    def sort_one_column(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        cells = [(ws.cell(r, REPLY).value, ws.cell(r, REPLY).number_format) for r in (4, 5, 6)]
+        for r, (value, kept) in zip((4, 5, 6), reversed(cells), strict=True):
+            ws.cell(r, REPLY).value, ws.cell(r, REPLY).number_format = value, kept
+
+    preview = _preview(db, _filled(sheet, sort_one_column), clock)
+    said = {p.row: p.reason for p in preview.problems}
+    assert set(said) == {4, 6} and [r.case_id for r in preview.ready] == [2], said  # the middle one stayed
+    with db.reader() as s:
+        third = case_view(s, 3).number
+    assert said[4].startswith(f"本行的〔回复内容〕原在第 6 行（{third}）（只选了这些格排序，或剪切后粘贴到了本行？）")
+
+    def cut_a_row_lower(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for column in (RESULT, REPLY):
+            _move(ws, column, 5, 6)
+
+    preview = _preview(db, _filled(sheet, cut_a_row_lower), clock)
+    said = {p.row: p.reason for p in preview.problems if p.column == "工单编号"}
+    assert set(said) == {6} and said[6].startswith("本行的〔办理结果〕、〔回复内容〕原在第 5 行"), said
+    assert [r.case_id for r in preview.ready] == [1]  # row 5, its reply gone, is asked for one
+
+
+def test_a_time_filled_down_a_column_or_a_reply_copied_to_another_row_is_the_units_own(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    def copy_down(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for row in (5, 6):
+            _move(ws, FINISHED, 4, row, cut=False)
+        _move(ws, REPLY, 4, 6, cut=False)
+
+    preview = _preview(db, _filled(sheet, copy_down), clock)
+    assert preview.problems == [] and len(preview.ready) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,62 @@ CHECK_COLUMN = "核对编号"
 LAYOUT = (*CASE_COLUMNS, *REPLY_COLUMNS[:3], CHECK_COLUMN, *REPLY_COLUMNS[3:])
 END_MARK = "〔表尾〕"
 END_WORDS = "本行用于核对各列是否错位，请勿删除、移动或在本行填写。"
+# Each row's cells carry its place in the sheet, unseen, in their number format (characters of no width after the
+# value): a sort or a cut moves a cell's format with it, so a reply column sorted on its own (no hidden column in
+# the range) shows its cells' formats out of line with their rows'. Fifty rows' keys, over again after fifty: a
+# workbook holds at most about 200 formats of its own in Excel.
+KEY_SPAN = 50
+_KEY_START, _KEY_BITS = "\u2060", ("\u200b", "\u200c")
+# (General, not Text: Excel shows a Text cell of more than 255 characters, a long reply, as ####)
+TEXT_FORMAT, TIME_FORMAT = "General", "yyyy-mm-dd hh:mm"
+
+
+def keyed(number_format: str, row: int) -> str:
+    """``number_format`` with the unseen key of the sheet's ``row``-th case (from 0)."""
+    key = row % KEY_SPAN
+    return f'{number_format}"{_KEY_START}{"".join(_KEY_BITS[(key >> bit) & 1] for bit in range(6))}"'
+
+
+def key_of(number_format: str | None) -> int | None:
+    """The key a cell's number format carries (None: none, a cell formatted anew)."""
+    if not number_format or (at := number_format.find(_KEY_START)) < 0:
+        return None
+    bits = number_format[at + 1:at + 7]
+    if len(bits) != 6 or any(b not in _KEY_BITS for b in bits):
+        return None
+    return sum(_KEY_BITS.index(b) << bit for bit, b in enumerate(bits))
+
+
+def row_keys(data: bytes, sheet_name: str, columns: dict[str, int], first_row: int, count: int
+             ) -> list[dict[str, int]]:
+    """The keys of ``columns``' cells (their index from 0) in ``count`` rows from Excel's ``first_row``: [] for a
+    workbook openpyxl does not read (an .xls), or a sheet not found."""
+    from openpyxl import load_workbook
+
+    # only formats are read: openpyxl's warnings on values (20220705 in a date cell) are the import's to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True)
+        except Exception:  # an .xls, a file calamine reads and openpyxl does not: no keys, no check
+            return []
+        try:
+            if sheet_name not in book.sheetnames:
+                return []
+            wanted = {index: name for name, index in columns.items()}
+            found: list[dict[str, int]] = []
+            for row in book[sheet_name].iter_rows(min_row=first_row, max_row=first_row + count - 1):
+                keys = {}
+                for cell in row:
+                    index = getattr(cell, "column", None)
+                    if index is not None and index - 1 in wanted and (key := key_of(cell.number_format)) is not None:
+                        keys[wanted[index - 1]] = key
+                found.append(keys)
+            return found + [{} for _ in range(count - len(found))]
+        finally:
+            book.close()
+
+
 RESULTS = REPLY_RESULTS  # the drop-down offers exactly what a reply step accepts
 HEADER_ROW = 3
 THIN = Side(style="thin", color="999999")
@@ -98,8 +155,9 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
             cell.border = BOX
             cell.fill = REPLY_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")  # a long reply shows whole, on paper too
-            if LAYOUT[col - 1] in ("签收时间", "办结时间"):
-                cell.number_format = "yyyy-mm-dd hh:mm"
+            cell.number_format = keyed(TIME_FORMAT if LAYOUT[col - 1] in ("签收时间", "办结时间") else TEXT_FORMAT,
+                                       r - HEADER_ROW - 1)
+        ws.cell(r, 1).number_format = keyed(TEXT_FORMAT, r - HEADER_ROW - 1)
         set_text(ws.cell(r, _at(CHECK_COLUMN)), row.number)
         if row.signed_at is not None:  # as recorded: read back, it changes nothing
             cell = ws.cell(r, _at("签收时间"))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS
+from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS, row_keys
 from hotline_desk.excel.reader import (
     ImportFileError,
     NotAWorkbook,
@@ -48,6 +48,7 @@ from hotline_desk.services.exchange.reply_sheet import (
     dropped_words,
     header_at,
     merged_replies,
+    moved_cells,
     moved_here,
     reference_edits,
     row_cells,
@@ -177,6 +178,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         held = {i: shifted for i, number in enumerate(numbers) if number}
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
+    cells_moved = moved_cells(cells, numbers, _row_keys(path, sheet.name, columns, header_index + 2, len(cells)),
+                              header_index)
     checks = _Checks(session, now)
     unit_names = {unit_id: info.name for unit_id, info in checks.units.items()}
     as_exported = [i for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held]
@@ -190,8 +193,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                                    _exported_at(key.rows))
         taken = {name for name, _why in unreadable[i]}  # its own reason, not also “请填写回复内容” for the cell
         problems = [p for p in problems if p[0] not in taken] + unreadable[i]
-        if i not in held and (moved := moved_here(cells[i], number)):  # first: its other problems may be another's
-            problems.insert(0, ("工单编号", moved))
+        if i not in held and (moved := moved_here(cells[i], number) or cells_moved.get(i, "")):
+            problems.insert(0, ("工单编号", moved))  # first: the row's other problems may be another case's
         if i in merged:
             problems.append(merged[i])
         if not problems and (case := cases.get(number)) is not None:  # refused at 登记: a problem of its row
@@ -227,6 +230,15 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
 # A time written as the sheet itself writes it: nothing to say of how it was read.
 PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
 READINGS_SHOWN = 8
+
+
+def _row_keys(path: Path, sheet_name: str, columns: dict[str, int], first_row: int, count: int
+              ) -> list[dict[str, int]]:
+    try:
+        data = path.read_bytes()
+    except OSError:  # read a moment ago: gone meanwhile, the rows are checked without their keys
+        return []
+    return row_keys(data, sheet_name, columns, first_row, count)
 
 
 def _readings(ready: list[ReplyRow], cells: list[dict[str, Any]], header_index: int) -> list[str]:
