@@ -656,6 +656,23 @@ def replaced_words(where: str) -> str:
             "请关闭本程序（或命令）后重新打开，再做一次。")
 
 
+def read_only_beside(where: str) -> str:
+    """A database file that may be written, whose log or its index beside it may not (left read-only by an opening
+    when the file itself was read-only, a copy from a CD set right since), in words; "" otherwise. Every save was
+    refused as if the database file were read-only, and the administrator looked at the wrong file."""
+    path = Path(where)
+    if not path.is_file() or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return ""
+    stuck = [Path(f"{path}{end}") for end in ("-shm", "-wal") if Path(f"{path}{end}").exists()]
+    stuck = [log for log in stuck if not os.access(log, os.W_OK)]
+    if not stuck:
+        return ""
+    names = "、".join(log.name for log in stuck)
+    return (f"数据库文件 {where} 本身可以写入，但它旁边的 {names} 是只读的（多半是数据库文件只读时打开过、留下的）："
+            f"不能保存。请关闭所有打开这个数据库的窗口和命令后，删除 {names}（数据库的临时文件，没有程序打开数据库时"
+            "可以删除），或让管理员把它改为可写。")
+
+
 def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
@@ -663,6 +680,8 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     if getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None) == SQLITE_READONLY_DBMOVED:
         # Opened just before another program put a backup in its place (restore): this copy reads the old file.
         return replaced_words(where)
+    if "readonly database" in lowered and (beside := read_only_beside(where)):
+        return beside
     if "readonly database" in lowered:  # SQLite: a file this user may not write
         return (f"数据库文件 {where} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能保存。"
                 "如需保存，请让管理员检查文件权限和磁盘。")

@@ -790,3 +790,32 @@ def test_a_file_name_near_the_longest_allowed_is_written(
     code, out, err = run(capsys, office, "export-cases", "--month", "2022-07", "--out", str(target), user="sup1")
     assert code == 0 and target.is_file(), out + err
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_read_only_log_index_left_beside_a_writable_database_is_named(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """Opened once while the file was read-only (a copy from a CD), the database left its -shm read-only beside it;
+    the file set right since, every save was refused as “数据库文件 … 是只读的”, and the administrator looked at the
+    wrong file."""
+    place = Path(office.path)
+    office.dispose()
+    with sqlite3.connect(place) as keeping:  # a -shm beside the file, as an opening leaves it
+        keeping.execute("PRAGMA journal_mode = WAL")
+        shm = Path(f"{place}-shm")
+        keeping.execute("SELECT count(*) FROM cases").fetchone()
+        assert shm.exists()
+        kept = shm.read_bytes()
+    keeping.close()
+    shm.write_bytes(kept or b"\0" * 32768)
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(shm)], check=False, capture_output=True).returncode:
+            pytest.skip("this file system cannot make a file read-only for root")
+    else:
+        shm.chmod(0o444)
+    try:
+        code, _, err = run(capsys, str(place), "user", "set", "op1", "--name", "张丽丽")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(shm)], check=False)
+        shm.chmod(0o644)
+    assert code == 2 and f"旁边的 {shm.name} 是只读的" in err and f"删除 {shm.name}" in err, err

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import Database, open_database, read_only_beside
 from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import notes_erasures
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
@@ -220,6 +220,8 @@ def read_only_notice(database: Database) -> str:
     also writes beside the file), in words ("" when it can be written, and on PostgreSQL): said as the window opens,
     not at the first 保存 after a whole call was typed in."""
     path = database.path
+    if path is not None and (beside := read_only_beside(str(path))):
+        return beside
     if path is None or (os.access(path, os.W_OK) and os.access(Path(path).parent, os.W_OK)):
         return ""
     return (f"数据库文件 {path} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能登记和办理"
