@@ -36,37 +36,52 @@ def _admin_sets(db: Database, people: People, **change: object) -> None:
         set_user(s, people.admin, people.supervisor.username, **change)  # type: ignore[arg-type]
 
 
+def _switches(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """切换用户 noted (True) as the window would close for the sign-in."""
+    switched: list[bool] = []
+
+    def closing() -> None:
+        switched.append(True)
+        window.switching_user = True
+
+    monkeypatch.setattr(window, "switch_user", closing)
+    return switched
+
+
+def _at_the_lock(seen: dict[str, object], *, then_switch: bool, look: object = None) -> None:
+    """When the lock shows: the person's own password typed, what the lock then says noted (and whether it stays),
+    and 切换用户 pressed if ``then_switch``; ``look`` is called with the lock first."""
+    def answer(dialog: LockDialog) -> None:
+        try:
+            if callable(look):
+                look(dialog)
+            QTest.keyClicks(dialog.password, TEST_PASSWORD)
+            QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+            seen["refused"], seen["still_locked"] = dialog.message.text(), dialog.isVisible()
+            if then_switch:
+                QTest.mouseClick(dialog.switch, Qt.MouseButton.LeftButton)
+        finally:
+            if dialog.isVisible():
+                dialog.done(0)
+
+    when_modal(LockDialog, answer)
+
+
 def test_a_role_changed_elsewhere_locks_the_window_until_the_person_signs_in_anew(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     window = _window(qtbot, db, people, clock, tmp_path)
     central = window.centralWidget()
     assert central is not None
-    switched: list[bool] = []
-
-    def closing() -> None:  # as the window closes for the sign-in
-        switched.append(True)
-        window.switching_user = True
-
-    monkeypatch.setattr(window, "switch_user", closing)
+    switched = _switches(window, monkeypatch)
     seen: dict[str, object] = {}
 
-    def at_the_lock(dialog: LockDialog) -> None:
-        try:
-            seen["intro"] = " ".join(label.text() for label in dialog.findChildren(QLabel)
-                                     if label is not dialog.message)
-            seen["hidden"] = not central.isVisible()
-            QTest.keyClicks(dialog.password, TEST_PASSWORD)  # the right password does not bring the old role back
-            QTest.keyClick(dialog.password, Qt.Key.Key_Return)
-            seen["refused"] = dialog.message.text()
-            seen["still_locked"] = dialog.isVisible()
-            QTest.mouseClick(dialog.switch, Qt.MouseButton.LeftButton)
-        finally:
-            if dialog.isVisible():
-                dialog.done(0)
+    def look(dialog: LockDialog) -> None:
+        seen["intro"] = " ".join(label.text() for label in dialog.findChildren(QLabel) if label is not dialog.message)
+        seen["hidden"] = not central.isVisible()
 
     _admin_sets(db, people, role="operator")
-    when_modal(LockDialog, at_the_lock)
+    _at_the_lock(seen, then_switch=True, look=look)  # the right password does not bring the old role back
     window.ctx.signals.announce(Change.REFERENCE)
     qtbot.waitUntil(lambda: switched == [True], timeout=3000)
     assert "管理员已把" in str(seen["intro"]) and "角色改为话务员" in str(seen["intro"]), seen
@@ -81,30 +96,13 @@ def test_a_stopped_account_is_handed_over_even_with_edits_its_person_can_no_long
     account stopped cannot unlock to do either, so the window's own question on closing asks of each."""
     window = _window(qtbot, db, people, clock, tmp_path)
     monkeypatch.setattr(window, "unsaved_pages", lambda: ["月度简报"])
-    switched: list[bool] = []
-
-    def closing() -> None:
-        switched.append(True)
-        window.switching_user = True
-
-    monkeypatch.setattr(window, "switch_user", closing)
-    told: list[str] = []
-
-    def at_the_lock(dialog: LockDialog) -> None:
-        try:
-            QTest.keyClicks(dialog.password, TEST_PASSWORD)
-            QTest.keyClick(dialog.password, Qt.Key.Key_Return)
-            told.append(dialog.message.text())
-            QTest.mouseClick(dialog.switch, Qt.MouseButton.LeftButton)
-        finally:
-            if dialog.isVisible():
-                dialog.done(0)
-
+    switched = _switches(window, monkeypatch)
+    seen: dict[str, object] = {}
     _admin_sets(db, people, active=False)
-    when_modal(LockDialog, at_the_lock)
+    _at_the_lock(seen, then_switch=True)
     window.ctx.signals.announce(Change.REFERENCE)
     qtbot.waitUntil(lambda: switched == [True], timeout=3000)
-    assert "已停用" in told[0]
+    assert "已停用" in str(seen["refused"])
 
 
 def test_a_name_changed_elsewhere_is_shown_without_a_lock(
@@ -123,20 +121,10 @@ def test_an_idle_lock_opened_by_the_person_as_they_were_is_refused_after_a_role_
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     window = _window(qtbot, db, people, clock, tmp_path)
     _admin_sets(db, people, role="inspector")  # while the lock stood, before the window heard of it
-    told: list[str] = []
-
-    def at_the_lock(dialog: LockDialog) -> None:
-        try:
-            QTest.keyClicks(dialog.password, TEST_PASSWORD)
-            QTest.keyClick(dialog.password, Qt.Key.Key_Return)
-            told.append(dialog.message.text())
-        finally:
-            if dialog.isVisible():
-                dialog.done(0)
-
-    when_modal(LockDialog, at_the_lock)
+    seen: dict[str, object] = {}
+    _at_the_lock(seen, then_switch=False)
     window.lock_screen()
-    assert told == ["管理员已把您的角色改为督查员：请点“切换用户”，重新登录后按新的角色办理。"]
+    assert seen["refused"] == "管理员已把您的角色改为督查员：请点“切换用户”，重新登录后按新的角色办理。"
 
 
 def test_closing_for_the_next_person_after_a_lapse_asks_only_of_edits_no_draft_keeps(
