@@ -925,7 +925,7 @@ def _move(ws: Worksheet, column: int, source: int, target: int, *, cut: bool = T
         ws.cell(source, column).number_format = "General"
 
 
-def test_one_reply_column_sorted_alone_or_cells_cut_a_row_away_are_refused_row_by_row(
+def test_one_reply_column_sorted_alone_or_cells_cut_a_row_away_refuse_the_sheet(
         db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
     """Only the data cells of 回复内容 selected and sorted (“以当前选定区域排序”), no hidden column and no last row in
     the range: every reply went onto another case, the preview said nothing. Cut and pasted a row lower: the same."""
@@ -934,21 +934,45 @@ def test_one_reply_column_sorted_alone_or_cells_cut_a_row_away_are_refused_row_b
         for r, (value, kept) in zip((4, 5, 6), reversed(cells), strict=True):
             ws.cell(r, REPLY).value, ws.cell(r, REPLY).number_format = value, kept
 
-    preview = _preview(db, _filled(sheet, sort_one_column), clock)
-    said = {p.row: p.reason for p in preview.problems}
-    assert set(said) == {4, 6} and [r.case_id for r in preview.ready] == [2], said  # the middle one stayed
     with db.reader() as s:
         third = case_view(s, 3).number
-    assert said[4].startswith(f"本行的〔回复内容〕原在第 6 行（{third}）（只选了这些格排序，或剪切后粘贴到了本行？）")
+    with pytest.raises(ImportFileError) as refused:
+        _preview(db, _filled(sheet, sort_one_column), clock)
+    said = str(refused.value)
+    assert f"中第 4 行的〔回复内容〕原在第 6 行（{third}）；第 6 行的〔回复内容〕原在第 4 行" in said, said
+    assert "被单独排序或剪切后粘贴过" in said and "整张表未导入" in said and "第 5 行" not in said
 
     def cut_a_row_lower(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         for column in (RESULT, REPLY):
             _move(ws, column, 5, 6)
 
-    preview = _preview(db, _filled(sheet, cut_a_row_lower), clock)
-    said = {p.row: p.reason for p in preview.problems if p.column == "工单编号"}
-    assert set(said) == {6} and said[6].startswith("本行的〔办理结果〕、〔回复内容〕原在第 5 行"), said
-    assert [r.case_id for r in preview.ready] == [1]  # row 5, its reply gone, is asked for one
+    with pytest.raises(ImportFileError, match=r"第 6 行的〔办理结果〕原在第 5 行.*第 6 行的〔回复内容〕原在第 5 行"):
+        _preview(db, _filled(sheet, cut_a_row_lower), clock)
+
+    def copy_then_sort(book: openpyxl.Workbook, ws: Worksheet) -> None:
+        _move(ws, REPLY, 4, 5, cut=False)  # the unit's own copy, then the column sorted: the copies moved
+        sort_one_column(book, ws)
+
+    with pytest.raises(ImportFileError, match="第 4 行的〔回复内容〕"):
+        _preview(db, _filled(sheet, copy_then_sort), clock)
+
+
+def test_cells_moved_in_a_sheet_longer_than_the_keys_span_are_found_all_the_same() -> None:
+    """Keys repeat after fifty rows: a cell moved by exactly fifty rows looks in line. Any other cell of the sorted
+    column gives it away, and the whole sheet is refused."""
+    from hotline_desk.excel.dispatch_sheet import KEY_SPAN
+    from hotline_desk.services.exchange.reply_sheet import moved_cells
+
+    count = KEY_SPAN + 9
+    numbers = [f"RZ2207-{i:05d}" for i in range(count)]
+    cells = [{"回复内容": f"第{i}号回复"} | {name: None for name in REPLY_COLUMNS if name != "回复内容"}
+             for i in range(count)]
+    keys = [{"工单编号": i % KEY_SPAN, "回复内容": i % KEY_SPAN} for i in range(count)]
+    assert moved_cells(cells, numbers, keys, 2) == ""
+    sorted_keys = [{"工单编号": i % KEY_SPAN, "回复内容": (count - 1 - i) % KEY_SPAN} for i in range(count)]
+    assert "被单独排序或剪切后粘贴过" in moved_cells(list(reversed(cells)), numbers, sorted_keys, 2)
+    filled_down = [{"工单编号": i % KEY_SPAN, "回复内容": 0} for i in range(count)]  # one reply filled down
+    assert moved_cells(cells, numbers, filled_down, 2) == ""
 
 
 def test_a_time_filled_down_a_column_or_a_reply_copied_to_another_row_is_the_units_own(
@@ -960,3 +984,28 @@ def test_a_time_filled_down_a_column_or_a_reply_copied_to_another_row_is_the_uni
 
     preview = _preview(db, _filled(sheet, copy_down), clock)
     assert preview.problems == [] and len(preview.ready) == 3
+
+
+def test_a_sheet_saved_as_xls_says_its_cells_moves_cannot_be_checked(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    """Saved as .xls (WPS's 97-2003 format), the cells' keys are not read: a column sorted alone would go unseen,
+    and the preview said nothing of it."""
+    import xlwt
+
+    filled = openpyxl.load_workbook(_filled(sheet, lambda _b, _w: None))
+    book = xlwt.Workbook(encoding="utf-8")
+    timed = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    for ws in filled.worksheets:
+        out = book.add_sheet(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    if isinstance(cell.value, datetime):
+                        out.write(cell.row - 1, cell.column - 1, cell.value, timed)
+                    else:
+                        out.write(cell.row - 1, cell.column - 1, cell.value)
+    path = sheet.with_name("回复.xls")
+    book.save(str(path))
+    preview = _preview(db, path, clock)
+    assert len(preview.ready) == 3
+    assert any(note.startswith("这份交办单另存成了 .xls 等格式，无法核对回复各格") for note in preview.notes)

@@ -54,9 +54,9 @@ def key_of(number_format: str | None) -> int | None:
 
 
 def row_keys(data: bytes, sheet_name: str, columns: dict[str, int], first_row: int, count: int
-             ) -> list[dict[str, int]]:
-    """The keys of ``columns``' cells (their index from 0) in ``count`` rows from Excel's ``first_row``: [] for a
-    workbook openpyxl does not read (an .xls), or a sheet not found."""
+             ) -> list[dict[str, int]] | None:
+    """The keys of ``columns``' cells (their index from 0) in ``count`` rows from Excel's ``first_row``; None for a
+    workbook openpyxl does not read (an .xls), [] for a sheet not found."""
     from openpyxl import load_workbook
 
     # only formats are read: openpyxl's warnings on values (20220705 in a date cell) are the import's to say
@@ -65,7 +65,7 @@ def row_keys(data: bytes, sheet_name: str, columns: dict[str, int], first_row: i
         try:
             book = load_workbook(io.BytesIO(data), read_only=True)
         except Exception:  # an .xls, a file calamine reads and openpyxl does not: no keys, no check
-            return []
+            return None
         try:
             if sheet_name not in book.sheetnames:
                 return []

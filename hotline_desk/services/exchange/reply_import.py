@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS, row_keys
+from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, CHECK_COLUMN, KEY_MARK, KEY_SHEET, REPLY_COLUMNS, row_keys
 from hotline_desk.excel.reader import (
     ImportFileError,
     NotAWorkbook,
@@ -153,6 +153,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     if end is not None:  # the sheet's own last row: no case's, nothing of the unit's unless written over
         cells[end] = unmarked(cells[end])
     numbers, aside = case_numbers(cells, header_index)
+    keys = _row_keys(path, sheet.name, columns, header_index + 2, len(cells))
+    if keys and (moved := moved_cells(cells, numbers, keys, header_index)):
+        raise ImportFileError(f"“{book.file_name}”{moved}")
+    if keys is None and CHECK_COLUMN in columns:  # a sheet of this version saved as .xls: its keys unread
+        preview.notes.append(UNKEYED)
     numbered = {i + header_index + 1 for i, number in enumerate(numbers) if number}  # rows read as a case's
     if note := sheet.hidden_rows_note(header_index + 1, "回复", numbered.__contains__):
         preview.notes.append(note)
@@ -178,8 +183,6 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         held = {i: shifted for i, number in enumerate(numbers) if number}
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
-    cells_moved = moved_cells(cells, numbers, _row_keys(path, sheet.name, columns, header_index + 2, len(cells)),
-                              header_index)
     checks = _Checks(session, now)
     unit_names = {unit_id: info.name for unit_id, info in checks.units.items()}
     as_exported = [i for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held]
@@ -193,7 +196,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                                    _exported_at(key.rows))
         taken = {name for name, _why in unreadable[i]}  # its own reason, not also “请填写回复内容” for the cell
         problems = [p for p in problems if p[0] not in taken] + unreadable[i]
-        if i not in held and (moved := moved_here(cells[i], number) or cells_moved.get(i, "")):
+        if i not in held and (moved := moved_here(cells[i], number)):
             problems.insert(0, ("工单编号", moved))  # first: the row's other problems may be another case's
         if i in merged:
             problems.append(merged[i])
@@ -233,12 +236,16 @@ READINGS_SHOWN = 8
 
 
 def _row_keys(path: Path, sheet_name: str, columns: dict[str, int], first_row: int, count: int
-              ) -> list[dict[str, int]]:
+              ) -> list[dict[str, int]] | None:
     try:
         data = path.read_bytes()
-    except OSError:  # read a moment ago: gone meanwhile, the rows are checked without their keys
-        return []
+    except OSError:  # read a moment ago: gone meanwhile
+        return None
     return row_keys(data, sheet_name, columns, first_row, count)
+
+
+UNKEYED = ("这份交办单另存成了 .xls 等格式，无法核对回复各格是否被单独排序或剪切后粘贴到了别的行（多列一起排序、"
+           "删除或插入单元格仍能发现）：请逐行核对回复是否对着本行的工单后再导入，或请单位在原样导出的 .xlsx 上填写。")
 
 
 def _readings(ready: list[ReplyRow], cells: list[dict[str, Any]], header_index: int) -> list[str]:

@@ -4,7 +4,6 @@ was exported for, each row's case number and cells, merged reply cells, and what
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -151,35 +150,39 @@ def unmarked(cells: dict[str, Any]) -> dict[str, Any]:
 
 
 def moved_cells(cells: list[dict[str, Any]], numbers: list[str], keys: list[dict[str, int]], header_index: int
-                ) -> dict[int, str]:
-    """Rows whose filled reply cells carry another row's key (see ``dispatch_sheet.row_keys``), each such key once in
-    its column: a reply column sorted on its own, cells cut and pasted a row or two away, their words gone onto
-    other cases. → the words of each row's refusal. A key found twice in a column is a cell copied (a 办结时间
-    filled down the column, the same reply pasted for two cases): the unit's own doing, not said."""
+                ) -> str:
+    """In words, the filled reply cells that carry another row's key (see ``dispatch_sheet.row_keys``) while that
+    row's own cell in the column no longer does: a reply column sorted on its own, cells cut and pasted a row or two
+    away, their words gone onto other cases ("" when there are none). A cell whose row of origin still holds its
+    keyed cell is a copy (a 办结时间 filled down the column, the same reply pasted for two cases): the unit's own
+    doing. Any cell moved so refuses the whole sheet: its column was sorted or cut, and its other cells may have
+    moved by a multiple of the keys' span, unseen."""
     if not keys:
-        return {}
+        return ""
     own = {i: k["工单编号"] for i, k in enumerate(keys) if numbers[i] and "工单编号" in k}
     rows_of: dict[int, list[int]] = {}
     for i, row_key in own.items():
         rows_of.setdefault(row_key, []).append(i)
-    said: dict[int, dict[int, list[str]]] = {}  # row → the row its cells came from → their columns
+    moved: list[str] = []
     for name in REPLY_COLUMNS:
-        filled = [(i, keys[i].get(name)) for i in own if norm.text(cells[i][name])]
-        counted = Counter(key for _i, key in filled if key is not None)
-        for i, key in filled:
-            if key is None or key == own[i] or counted[key] > 1 or len(rows_of.get(key, [])) != 1:
-                continue  # formatted anew, in line, copied, or of a row no longer there (or two rows alike)
-            said.setdefault(i, {}).setdefault(rows_of[key][0], []).append(f"〔{name}〕")
-    return {i: (f"本行的{_came_from(places, numbers, header_index)}（只选了这些格排序，或剪切后粘贴到了本行？）："
-                "照这样导入，别的工单的回复会登记"
-                f"到 {numbers[i]} 上，本行不登记。请把各格移回原来的行后重新导入；如确是本行的内容，请在本行重新输入"
-                "（不要剪切粘贴）") for i, places in said.items()}
+        for i in own:
+            key = keys[i].get(name)
+            if key is None or key == own[i] or not norm.text(cells[i][name]):
+                continue  # formatted anew (pasted from elsewhere), in line, or empty
+            sources = rows_of.get(key, [])
+            if any(keys[s].get(name) == key for s in sources):
+                continue  # a copy: the row it came from still has its own
+            origin = f"原在第 {sources[0] + header_index + 2} 行（{numbers[sources[0]]}）" if len(sources) == 1 else ""
+            moved.append(f"第 {i + header_index + 2} 行的〔{name}〕{origin}")
+    if not moved:
+        return ""
+    more = f"等 {len(moved)} 格" if len(moved) > MOVED_SHOWN else ""
+    return (f"中{'；'.join(moved[:MOVED_SHOWN])}{more}：这些格被单独排序或剪切后粘贴过，已与各行的工单错开，照这样导入"
+            "会登记到别的工单上，整张表未导入。请把它们移回原来的行（或在原样导出的交办单上重新填写）后重新导入；如确是"
+            "本行的内容，请在本行重新输入（不要剪切粘贴）。")
 
 
-def _came_from(places: dict[int, list[str]], numbers: list[str], header_index: int) -> str:
-    """〔办理结果〕、〔回复内容〕原在第 5 行（RZ…）；〔办结时间〕原在第 6 行（RZ…）"""
-    return "；".join(f"{'、'.join(names)}原在第 {row + header_index + 2} 行（{numbers[row]}）"
-                    for row, names in places.items())
+MOVED_SHOWN = 5
 
 
 def _column_said_to_unit(name: str) -> str:
