@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from hotline_desk.db import Database
-from hotline_desk.excel.dispatch_sheet import LAYOUT, REPLY_COLUMNS
+from hotline_desk.excel.dispatch_sheet import LAYOUT, REPLY_COLUMNS, keyed
 from hotline_desk.excel.reader import ImportFileError
 from hotline_desk.models import ImportBatch
 from hotline_desk.services.cases import workflow as wf
@@ -975,15 +975,61 @@ def test_cells_moved_in_a_sheet_longer_than_the_keys_span_are_found_all_the_same
     assert moved_cells(cells, numbers, filled_down, 2) == ""
 
 
-def test_a_time_filled_down_a_column_or_a_reply_copied_to_another_row_is_the_units_own(
-        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
-    def copy_down(_book: openpyxl.Workbook, ws: Worksheet) -> None:
-        for row in (5, 6):
-            _move(ws, FINISHED, 4, row, cut=False)
-        _move(ws, REPLY, 4, 6, cut=False)
+def _clear_all(ws: Worksheet, column: int, row: int) -> None:
+    """清除 → 全部清除: the value and the format."""
+    ws.cell(row, column).value = None
+    ws.cell(row, column).number_format = "General"
 
-    preview = _preview(db, _filled(sheet, copy_down), clock)
-    assert preview.problems == [] and len(preview.ready) == 3
+
+@pytest.mark.parametrize("edit", ["filled down", "copied, the first row deleted", "copied, then the source copied over",
+                                  "copied twice, the source cleared", "pasted from a longer sheet"])
+def test_a_units_own_copies_are_not_taken_for_cells_moved(
+        db: Database, people: People, sheet: Path, clock: FakeClock, edit: str) -> None:
+    """A 办结时间 filled down, a reply copied then its row deleted, or changed by copying another: the whole sheet was
+    refused as sorted or cut, which the unit had not done."""
+    def copy(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        if edit == "filled down":
+            for row in (5, 6):
+                _move(ws, FINISHED, 4, row, cut=False)
+            _move(ws, REPLY, 4, 6, cut=False)
+        elif edit == "copied, the first row deleted":
+            for row in (5, 6):
+                _move(ws, REPLY, 4, row, cut=False)
+            ws.delete_rows(4)
+        elif edit == "copied, then the source copied over":
+            _move(ws, REPLY, 4, 5, cut=False)
+            _move(ws, REPLY, 6, 4, cut=False)
+        elif edit == "copied twice, the source cleared":
+            for row in (5, 6):
+                _move(ws, REPLY, 4, row, cut=False)
+            _clear_all(ws, REPLY, 4)
+            ws.cell(4, REPLY).value = "另行答复"
+        else:  # a reply from a longer sheet's row 16, its format (a row this sheet has not) with it
+            ws.cell(5, REPLY).number_format = keyed("General", 12)
+
+    preview = _preview(db, _filled(sheet, copy), clock)
+    assert preview.problems == [] and len(preview.ready) == (2 if "deleted" in edit else 3)
+
+
+def test_a_reply_cut_into_its_right_row_is_refused_with_advice_that_works(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    """Typed in the wrong row, cut into the right one: refused (it looks as a swap does), and the advice, to type it
+    again, did not help, the cell's format keeping its old row's mark."""
+    def cut_into_place(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        _move(ws, REPLY, 5, 4)
+
+    with pytest.raises(ImportFileError, match="全部清除") as refused:
+        _preview(db, _filled(sheet, cut_into_place), clock)
+    assert "第 4 行的〔回复内容〕原在第 5 行" in str(refused.value)
+
+    def cleared_and_typed(book: openpyxl.Workbook, ws: Worksheet) -> None:
+        cut_into_place(book, ws)
+        _clear_all(ws, REPLY, 4)
+        ws.cell(4, REPLY).value = "按提示清除后重新输入的回复"
+
+    preview = _preview(db, _filled(sheet, cleared_and_typed), clock)
+    assert {p.row for p in preview.problems} == {5}  # the row the reply was cut from, now without one
+    assert 4 in {r.row for r in preview.ready}
 
 
 def test_a_sheet_saved_as_xls_says_its_cells_moves_cannot_be_checked(

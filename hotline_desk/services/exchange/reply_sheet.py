@@ -165,24 +165,40 @@ def moved_cells(cells: list[dict[str, Any]], numbers: list[str], keys: list[dict
         rows_of.setdefault(row_key, []).append(i)
     moved: list[str] = []
     for name in REPLY_COLUMNS:
+        held = {i: keys[i].get(name) for i in own}  # each row's cell's key in this column, empty cells too
         for i in own:
-            key = keys[i].get(name)
-            if key is None or key == own[i] or not norm.text(cells[i][name]):
-                continue  # formatted anew (pasted from elsewhere), in line, or empty
-            sources = rows_of.get(key, [])
-            if any(keys[s].get(name) == key for s in sources):
-                continue  # a copy: the row it came from still has its own
+            key = held[i]
+            if key is None or key == own[i] or not norm.text(cells[i][name]) \
+                    or _copied(key, held, rows_of, cells, name):
+                continue  # formatted anew (pasted from elsewhere), in line, empty, or a copy
+            sources = rows_of[key]
             origin = f"原在第 {sources[0] + header_index + 2} 行（{numbers[sources[0]]}）" if len(sources) == 1 else ""
             moved.append(f"第 {i + header_index + 2} 行的〔{name}〕{origin}")
     if not moved:
         return ""
     more = f"等 {len(moved)} 格" if len(moved) > MOVED_SHOWN else ""
-    return (f"中{'；'.join(moved[:MOVED_SHOWN])}{more}：这些格被单独排序或剪切后粘贴过，已与各行的工单错开，照这样导入"
-            "会登记到别的工单上，整张表未导入。请把它们移回原来的行（或在原样导出的交办单上重新填写）后重新导入；如确是"
-            "本行的内容，请在本行重新输入（不要剪切粘贴）。")
+    return (f"中{'；'.join(moved[:MOVED_SHOWN])}{more}：这些格像是被单独排序或剪切后粘贴过，已与各行的工单错开，照这样"
+            "导入会登记到别的工单上，整张表未导入。请把它们移回原来的行（可按 Ctrl+Z 撤销排序或剪切），或在原样导出的"
+            "交办单上重新填写；如确是本行的内容，请选中这一格，点“清除”→“全部清除”后重新输入（只重新输入不够：格式中"
+            "带着它原来所在行的标记），再导入。")
 
 
 MOVED_SHOWN = 5
+
+
+def _copied(key: int, held: dict[int, int | None], rows_of: dict[int, list[int]], cells: list[dict[str, Any]],
+            name: str) -> bool:
+    """Whether a cell carrying ``key`` (another row's) is a copy, not a cell moved: its row of origin is gone (deleted,
+    or the cell came from another sheet), or still holds its own cell, or holds a copy of another cell in its place
+    (the same words copied there, then that row's changed by copying yet another), or was cleared whole after being
+    copied more than once (a cut pastes once)."""
+    sources = rows_of.get(key, [])
+    if not sources or any(held.get(s) == key for s in sources):
+        return True
+    there = [held.get(s) for s in sources]
+    if any(h is not None and any(held.get(t) == h for t in rows_of.get(h, [])) for h in there):
+        return True
+    return all(h is None for h in there) and sum(k == key for i, k in held.items() if norm.text(cells[i][name])) > 1
 
 
 def _column_said_to_unit(name: str) -> str:
