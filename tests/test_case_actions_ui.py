@@ -1429,3 +1429,44 @@ def test_a_reply_kept_past_its_deadline_once_asked_is_not_warned_of_again_after(
     with db.reader() as s:
         assert case_view(s, case_id).events[-1].late.startswith("晚于办理期限")
     assert not [said for _kind, said in messages.shown if "本件回复晚于办理期限" in said]
+
+
+def test_a_step_refused_because_its_unit_was_stopped_meanwhile_opens_again_without_that_unit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """拟交办 to a unit the administrator stopped while the form was open was refused, and the form came back with
+    the stopped unit still listed and chosen, to be refused again at every 确定: it comes back with the unit gone
+    from the list, the field saying why, and the rest of the form as typed."""
+    from hotline_desk.services.office.reference_admin import set_unit_active
+    from hotline_desk.ui.widgets import SearchCombo
+
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, case_id, "请先电话协调", clock=clock)
+    reopened: list[ActionDialog] = []
+
+    def choose_then_confirm(dialog: ActionDialog) -> None:
+        dialog.set_value("unit", "自来水公司")
+        with db.session() as s:  # meanwhile, on the administrator's station
+            set_unit_active(s, people.admin, "自来水公司", False, clock=clock)
+        dialog._accept()
+        _when_dialog_opens(look_then_choose_another)
+
+    def look_then_choose_another(dialog: ActionDialog) -> None:
+        reopened.append(dialog)
+        picker = dialog.editors["unit"]
+        assert isinstance(picker, SearchCombo)
+        assert "自来水公司" not in [picker.itemText(i) for i in range(picker.count())]
+        assert picker.currentText() == "自来水公司" and picker.value() is None  # as typed, no longer a choice
+        dialog._accept()  # 确定 again: said at the field, the form stays
+        assert "刚被管理员从承办单位列表中去掉" in dialog.error.text() and dialog.isVisible()
+        dialog.set_value("unit", "纸坊镇")
+        dialog._accept()
+
+    _when_dialog_opens(choose_then_confirm)
+    assert perform(QWidget(), context(db, people.operator, clock, tmp_path), case_id, "propose")
+    assert len(reopened) == 1
+    assert any("停用" in text for text in messages.texts())
+    with db.reader() as s:
+        assert case_view(s, case_id).unit == "纸坊镇"

@@ -60,7 +60,7 @@ from hotline_desk.ui.drafts import kept_steps, step_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown as plain_shown
-from hotline_desk.ui.widgets import GO_ON, SET_ASIDE, ActionDialog, FieldSpec, discard_or_set_aside
+from hotline_desk.ui.widgets import GO_ON, SET_ASIDE, ActionDialog, FieldSpec, SearchCombo, discard_or_set_aside
 from hotline_desk.vocabulary import Action, CaseState, FollowUpResult
 
 
@@ -209,6 +209,17 @@ class StepDialog(ActionDialog):
         elif isinstance(editor, QLineEdit):
             editor.textChanged.connect(changed)
 
+    def follow_units(self) -> None:
+        """The unit lists as they stand now (after a refusal: a unit stopped while the form was open), what is chosen
+        or typed kept: a unit no longer in the list is said at its field, as the entry form does, not chosen again."""
+        if not any(spec.kind == "unit" for spec in self.fields):
+            return
+        units, aliases = unit_choices(self.ctx), unit_aliases(self.ctx)["aliases"]
+        for spec in self.fields:
+            if spec.kind == "unit" and isinstance(picker := self.editors[spec.key], SearchCombo):
+                picker.replace_items(units, aliases)
+        self.revalidate()
+
     def _kept_values(self) -> dict[str, Any]:
         """The form's fields as written to disk: the words typed (a chosen item by its name), and the times, days
         and ticks set (a reply's 办结时间 came back as now, 延期 5 个工作日 as 3)."""
@@ -307,11 +318,19 @@ class StepDialog(ActionDialog):
     def revalidate(self) -> list[Problem]:
         found = self.problems()
         # A field not yet touched is not blamed: 拟交办 from 被驳回 opened already red with “请选择在用的承办单位”.
-        shown = [p.message for p in found if p.gate is not Gate.INPUT or not p.field
+        shown = [self._said(p) for p in found if p.gate is not Gate.INPUT or not p.field
                  or (field := self.field_of(p)) in self.touched or field not in self.editors]
         self.error.setText(plain_shown("\n".join(dict.fromkeys(shown))))
         self._say_to_readers(found)
         return found
+
+    def _said(self, problem: Problem) -> str:
+        """A problem's words; for a unit typed that is no longer in the list (stopped while the form was open), why
+        it is not, rather than the step's 请选择在用的承办单位."""
+        field = self.field_of(problem)
+        if field in self.editors and isinstance(self.editors[field], SearchCombo):
+            return self._field_fault(field) or problem.message
+        return problem.message
 
     def _say_to_readers(self, found: list[Problem]) -> None:
         """A screen reader, tabbing, passes by the red words under the form: each field touched carries its own
@@ -321,7 +340,7 @@ class StepDialog(ActionDialog):
             self._own_descriptions = {key: editor.accessibleDescription() or editor.toolTip()
                                       for key, editor in self.editors.items()}
         for key, editor in self.editors.items():
-            own = [p.message for p in found if self.field_of(p) == key] if key in self.touched else []
+            own = [self._said(p) for p in found if self.field_of(p) == key] if key in self.touched else []
             hint = self._own_descriptions[key]  # still said after the error (how to type a time)
             wrong = f"{ERROR_SPOKEN}{'；'.join(dict.fromkeys(own))}" + (f"。{hint}" if hint else "")
             editor.setAccessibleDescription(wrong if own else hint)
@@ -548,6 +567,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     return False
             if dialog is None:
                 return False
+            dialog.follow_units()  # refused, shown again: with the lists as they now are (a unit stopped meanwhile)
     finally:
         if dialog is not None:  # the form is let go with the action (see ``run_modal``)
             dialog.deleteLater()
