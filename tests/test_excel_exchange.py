@@ -1341,6 +1341,16 @@ def test_the_case_list_says_which_steps_were_typed_in_later_and_which_were_taken
     with _another_office(tmp_path) as (s, _admin):  # read back by the import: for reading only, not a problem
         preview = preview_cases(s, listed, clock=clock)
         assert preview.problems == [] and len(preview.ready) == 2
+    with db.session() as s:  # a 收回改派 dated back to when it was decided: its reason, and when it was typed in
+        late = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock).id
+        wf.approve(s, people.supervisor, late, clock=clock)
+        decided_at = clock() + timedelta(hours=1)
+        clock.advance(hours=20)
+        wf.withdraw(s, people.supervisor, late, "派错单位", clock=clock, at=decided_at)
+        withdrawn = case_view(s, late).number
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+    said = {row[0]: row[column] for row in list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))}
+    assert said[withdrawn] == f"收回改派 {decided_at:%m-%d %H:%M}（{clock():%m-%d %H:%M} 补录；理由：派错单位）"
 
 
 def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_saved(

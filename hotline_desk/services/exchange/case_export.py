@@ -199,11 +199,11 @@ def _afterwards(session: Session, case_ids: list[int]) -> dict[int, str]:
                    CaseEvent.batch_id).where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.case_id,
                                                                                          CaseEvent.seq)):
         label = EventKind(kind).label
-        if kind in CORRECTIONS:
-            reason = f"（理由：{note}）" if note and kind != EventKind.ERASE else ""
-            said.setdefault(case_id, []).append(f"{label} {at:%m-%d %H:%M}{reason}")
-        elif batch_id is None and (late := entered_words(at, recorded_at, imported=False)):
-            said.setdefault(case_id, []).append(f"{label} {at:%m-%d %H:%M}（{late}）")
+        late = entered_words(at, recorded_at, imported=False) if batch_id is None else ""
+        reason = f"理由：{note}" if kind in CORRECTIONS and note and kind != EventKind.ERASE else ""
+        if kind in CORRECTIONS or late:  # a correction dated back is 补录 too (a 收回改派 typed in the next day)
+            told = "；".join(part for part in (late, reason) if part)
+            said.setdefault(case_id, []).append(f"{label} {at:%m-%d %H:%M}" + (f"（{told}）" if told else ""))
     return {case_id: "；".join(parts) for case_id, parts in said.items()}
 
 
