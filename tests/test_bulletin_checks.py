@@ -399,6 +399,9 @@ def test_cases_neither_coordinated_nor_dispatched_are_named_before_the_groups_fa
     with db.reader() as s:
         seen = bulletin.warnings(s, MONTH, clock=clock)
     assert any("本级登记事项 3 件中有 1 件" in w and "两项之和少于本级登记事项" in w for w in seen), seen
+    # what can leave a case so: a proposal waiting for approval is not among them (it counts as 交办处理)
+    assert any("既未协调办理也未交办（登记后尚未拟办、拟交办被驳回，或协调办理的答复经甄别为答复不当、待重新办理）" in w
+               for w in seen), seen
     with pytest.raises(ValidationError, match="既未协调办理也未交办"), db.session() as s:
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
 

@@ -40,7 +40,7 @@ from hotline_desk.services.reporting.monthdata import read_month
 from hotline_desk.services.reporting.period import period_rows
 from hotline_desk.services.reporting.rules import RULES_EFFECT, RULES_SHOWN, load_rules, rule_meaning
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables, unit_bonus
-from hotline_desk.services.reporting.statistics import month_statistics
+from hotline_desk.services.reporting.statistics import NOT_HANDLED_CAUSES, month_statistics
 from hotline_desk.services.reporting.unit_cases import HEADER as UNIT_CASES_HEADER
 from hotline_desk.services.reporting.unit_cases import unit_cases, unit_cases_workbook
 
@@ -187,8 +187,12 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
         rules = load_rules(session)
     print(f"  （已办结：{rule_meaning('case_finished', rules.case_finished)}；单位考核中的办结："
           f"{rule_meaning('unit_finished', rules.unit_finished)}，见 scores --unit）")
+    satisfied = "满意、基本满意" if rules.basic_counts else "满意"
+    # the groups' rate is the calls' own; a unit's leaves out what 甄别 found not its fault (the two differ by design)
+    print(f"  （满意率：回访结果为{satisfied}的占有回访结果的件数，未回访的不计；甄别为非承办单位责任的不满意在这里"
+          "仍计为不满意，单位考核的满意率不计这些，见 scores --unit）")
     if st.not_handled:  # 本级登记 is more than its two groups: say by how much, and why
-        print(f"  另有本级 {st.not_handled} 件截至统计截止尚无办理方式（登记后未拟办，或拟交办被驳回），不在以上两组中")
+        print(f"  另有本级 {st.not_handled} 件截至统计截止尚无办理方式（{NOT_HANDLED_CAUSES}），不在以上两组中")
     for name, noun, n in st.upper_channels:
         print(f"  {name}{noun} {n} 件")
     with ctx.db.reader() as session:

@@ -23,7 +23,7 @@ from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_se
 from hotline_desk.services.reporting.monthdata import imported_only, month_end, months_in, named_steps, parse_month
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
-from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
+from hotline_desk.services.reporting.statistics import NOT_HANDLED_CAUSES, GroupStats, MonthStatistics
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind, Source
 from hotline_desk.wording import first_few
 
@@ -135,7 +135,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     pending = stats.local_total - stats.coordinate.count - stats.dispatch.count
     if pending > 0:
         found.append(f"本级登记事项 {stats.local_total} 件中有 {pending} 件截至 {stats.as_of:%Y-%m-%d %H:%M} "
-                     "既未协调办理也未交办（登记后待审核、或被驳回待重新处理）：简报中“其中”的协调办理与交办处理"
+                     f"既未协调办理也未交办（{NOT_HANDLED_CAUSES}）：简报中“其中”的协调办理与交办处理"
                      "两项之和少于本级登记事项。请先处理这些工单，或确认照此印出。")
     if unheld:
         # Approved since the cut-off, a case still counts for no unit this month: approving cannot help those.

@@ -16,6 +16,8 @@ from hotline_desk.services.reporting.percent import NO_RATE, format_percent, lar
 from hotline_desk.services.reporting.rules import ScoringRules, followup_outcome, load_rules
 
 RATED = frozenset({"satisfied", "basic", "dissatisfied"})
+# What leaves a 本级 case in neither group at the cut-off (``MonthStatistics.not_handled``), as said to the office.
+NOT_HANDLED_CAUSES = "登记后尚未拟办、拟交办被驳回，或协调办理的答复经甄别为答复不当、待重新办理"
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,9 @@ class MonthStatistics:
 
     @property
     def not_handled(self) -> int:
-        """本级 cases with no handling at the cut-off (registered and not yet proposed, or their proposal rejected):
-        in 本级登记 but in neither group (a proposal waiting for approval counts as 交办处理)."""
+        """本级 cases with no handling at the cut-off (not yet proposed, their proposal rejected, or an answer judged
+        答复不当 to be handled anew): in 本级登记 but in neither group (a proposal waiting for approval counts as
+        交办处理)."""
         return self.local_total - self.coordinate.count - self.dispatch.count
 
 
