@@ -468,3 +468,30 @@ def test_an_appeal_type_renamed_keeps_its_place_and_gets_no_empty_row(
     assert [line.split("\t")[0].strip() for line in table.splitlines()] == \
         ["咨询类", "问题处理类", "投诉举报类", "建议类", "其它", "求助类", "合计"], table
     assert "其它\t1345\t30.0%" in table and "求助类\t0\t0.0%" in table
+
+
+def test_stats_say_how_equal_hot_topics_are_ordered_and_name_every_one_left_out(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statistician recounting 十大热点 found the tenth place shared by eight categories, four of them printed and
+    four left out without a word, in an order no help text gave."""
+    from hotline_desk.services.office import admin, reference
+
+    log_in_everyone(db, monkeypatch)
+    labels = ("水利水电—用水困难", "城市管理—市容市政", "交通运输—公交服务", "城市管理—物业管理")
+    with db.session() as s:
+        for label in labels:
+            register_case(s, people.operator, draft(s, category_id=reference.find_category(s, label).id),
+                          clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)  # 用水困难 twice: first alone
+        admin.update_setting(s, people.admin, "bulletin.hot_topic_size", 2)
+    code, out, err = run(capsys, db, "stats", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    table = out[out.index("热点问题"):].splitlines()
+    shown = [line.split("\t")[0].strip() for line in table[1:3]]
+    assert shown[0] == "水利水电—用水困难"
+    left = [label for label in labels[1:] if label not in shown]
+    assert len(left) == 2
+    said = f"  （件数相同的按问题分类列表的顺序排列。与“{shown[1]}”同为 1 件而未列入的还有："
+    assert table[-1].startswith(said) and table[-1].endswith("。）")
+    assert sorted(table[-1][len(said):-2].split("、")) == sorted(left)  # (in the categories' order)

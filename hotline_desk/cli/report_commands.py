@@ -202,6 +202,10 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{title}（{counted}，共 {st.table_base} 件）")
         for r in (*table.rows, table.total):
             print(f"  {r.label}\t{r.count}\t{r.share}")
+    if st.hot_topics.rows:  # the order among equal counts, and the ties a short table leaves out, said whole here
+        left = (f"与“{st.hot_topics.rows[-1].label}”同为 {st.hot_topics.rows[-1].count} 件而未列入的还有："
+                f"{'、'.join(st.hot_left_tied)}。" if st.hot_left_tied else "")
+        print(f"  （件数相同的按问题分类列表的顺序排列。{left}）")
     return 0
 
 
