@@ -4,11 +4,13 @@ to what; an operator may not read it."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
 from tests.conftest import FakeClock, People
 from tests.test_cli import admin_password, office, run  # noqa: F401 (fixtures)
 
@@ -263,6 +265,40 @@ def test_a_case_history_names_a_unit_renamed_since_as_it_was_called_then(
     with db.reader() as s:  # the trail names it so too
         said = {e.done: e.change for e in list_entries(s, people.admin, AuditFilter(case_id=case_id))}
     assert said["审核通过并交办"] == said["拟交办"] == "单位：城市管理局（现名城市管理执法局）"
+
+
+def test_a_rename_entered_days_after_it_took_effect_names_the_unit_anew_from_that_day(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The county renamed 卫生健康委 on 15 July, the office entered it on 1 August: cases dispatched on 18 July read
+    “交办：卫生健康委（现名卫生健康局）”, a name the unit no longer bore that day. With the day the rename took
+    effect, a step from that day names it anew; one before it, as it was called then."""
+    from datetime import date
+
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import case_view, register_case
+    from hotline_desk.services.office import reference_admin as ra
+    from tests.helpers import draft, unit_id
+
+    clock.set(datetime(2022, 7, 12, 9, 0))
+    with db.session() as s:
+        before = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock).id
+        wf.approve(s, people.supervisor, before, clock=clock)
+        clock.set(datetime(2022, 7, 18, 9, 0))
+        after = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock).id
+        wf.approve(s, people.supervisor, after, clock=clock)
+        clock.set(datetime(2022, 8, 1, 10, 0))
+        ra.rename_unit(s, people.admin, "城市管理局", "城市管理执法局", clock=clock, since=date(2022, 7, 15))
+    with db.reader() as s:
+        then = {case_id: {e.label: e for e in case_view(s, case_id).events}["审核通过并交办"].unit
+                for case_id in (before, after)}
+    assert then == {before: "城市管理局（现名城市管理执法局）", after: "城市管理执法局"}
+    with db.session() as s, pytest.raises(ValidationError, match="生效日期 2022-08-02 还没到"):
+        ra.rename_unit(s, people.admin, "城市管理执法局", "城管局", clock=clock, since=date(2022, 8, 2))
+    with db.session() as s:  # a stop entered later with its own day does not move the rename's day
+        clock.set(datetime(2022, 8, 3, 10, 0))
+        ra.set_unit_active(s, people.admin, "城市管理执法局", False, clock=clock, since=date(2022, 7, 13))
+    with db.reader() as s:
+        assert {e.label: e for e in case_view(s, before).events}["审核通过并交办"].unit == then[before]
 
 
 def test_a_corrected_registration_says_in_the_trail_what_was_corrected(

@@ -125,6 +125,14 @@ def test_a_renamed_unit_says_its_old_name_stays_an_alias_and_how_to_drop_it(
     assert "旧名称保留为别名：导入和查找时“煤山街道”仍指这个单位" in out
     assert "请用 hotline-desk unit unalias 煤山街道 删除这个别名" in out
     assert run(capsys, office, "unit", "unalias", "煤山街道")[0] == 0
+    # a rename entered after it took effect says from when; one to come is refused, nothing changed
+    code, out, err = run(capsys, office, "unit", "rename", "铁路街道", "铁路街道办事处", "--from", "2022-07-15")
+    assert code == 0, err
+    assert "已改名为“铁路街道办事处”，自 2022-07-15 起生效：这天起的办理步骤用新名称" in out
+    code, _, err = run(capsys, office, "unit", "rename", "铁路街道办事处", "铁北街道", "--from", "2099-01-01")
+    assert code != 0 and "生效日期 2099-01-01 还没到" in err
+    _, out, _ = run(capsys, office, "unit", "list")
+    assert "铁路街道办事处" in out and "铁北街道" not in out
     _, out, _ = run(capsys, office, "alias", "list", "--kind", "unit")
     assert "煤山街道" not in out
 

@@ -113,6 +113,9 @@ def _units(sub: SubParsers[Any]) -> None:
     q = usub.add_parser("rename", help="单位改名（需管理员）", description="单位改名；旧名称成为别名。")
     q.add_argument("name", help="现名称")
     q.add_argument("new_name", metavar="新名称", help="新名称")
+    q.add_argument("--from", dest="since", metavar="日期",
+                   help="改名的生效日期，如 2022-07-15（可不写，默认现在）：补记以前的改名，"
+                        "工单的办理历史从这天起用新名称")
     q.set_defaults(run=cmd_unit_rename)
     q = usub.add_parser("order", help="调整单位在考核表中的位次（需管理员）",
                         description="把单位排到本组考核表（以及单位列表和窗口）的第几位，本组其他单位依次排后，"
@@ -370,11 +373,14 @@ def _unit_import_said(found: UnitImport, stop_others: bool, *, done: bool) -> st
 def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.office import reference_admin as ra
 
+    since = ra.effective_day(args.since or "")
+
     def run(session: Session, actor: Actor) -> str:
-        ra.rename_unit(session, actor, args.name, args.new_name)
-        return (f"单位“{args.name}”已改名为“{args.new_name}”，旧名称保留为别名：导入和查找时“{args.name}”仍指这个"
-                f"单位。若旧名称并不是它（例如把默认列表中别处的单位改成本地的单位），请用 hotline-desk unit unalias "
-                f"{args.name} 删除这个别名。")
+        ra.rename_unit(session, actor, args.name, args.new_name, since=since)
+        began = f"，自 {since:%Y-%m-%d} 起生效：这天起的办理步骤用新名称" if since is not None else ""
+        return (f"单位“{args.name}”已改名为“{args.new_name}”{began}，旧名称保留为别名：导入和查找时“{args.name}”"
+                "仍指这个单位。若旧名称并不是它（例如把默认列表中别处的单位改成本地的单位），请用 hotline-desk unit "
+                f"unalias {args.name} 删除这个别名。")
     return _write(ctx, run)
 
 

@@ -309,8 +309,10 @@ def _unit(session: Session, name: str) -> Unit:
     return found
 
 
-def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clock: Clock = office_now) -> None:
-    """A new name for a unit; its cases stay with it and the old name stays an alias for imports."""
+def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clock: Clock = office_now,
+                since: date | None = None) -> None:
+    """A new name for a unit; its cases stay with it and the old name stays an alias for imports. ``since``: the day
+    the rename took effect, when entered later: a case's steps from that day name the unit by its new name."""
     require(actor, "manage_reference")
     unit = _unit(session, name)
     new = clean_name(new_name, "单位名称")
@@ -322,9 +324,13 @@ def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clo
     if taken is not None and taken != unit.id:
         raise ValidationError(f"“{new}”已是另一单位的别名；请先删除该别名。", field="name")
     at = clock()
+    began = _took_effect(since, at)
     _drop_alias_named(session, actor, "unit", new, at)
     old, unit.name = unit.name, new
     audit.record_row(session, unit, user_id=actor.id, at=at)
+    if began is not None:
+        audit.record(session, audit.EFFECTIVE, audit.snapshot(unit)[0], {"from": began.isoformat()},
+                     user_id=actor.id, at=at)
     _put_alias(session, actor, "unit", old, unit.id, at)
 
 

@@ -133,13 +133,21 @@ def names_then(session: Session, current: dict[int, str]) -> Callable[[int, date
         return lambda unit_id, _at: current.get(unit_id, "")
     since = setup_reading(session)
     given: dict[int, list[tuple[datetime, str]]] = {}
-    for entity, at, detail in session.execute(
-            select(AuditRecord.entity, AuditRecord.at, AuditRecord.detail)
+    renamed: dict[int, bool] = {}  # whether a unit's last record gave it a new name (a note of a day is then its)
+    for entity, kind, at, detail in session.execute(
+            select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
             .where(AuditRecord.entity.in_([f"unit:{unit_id}" for unit_id in named_otherwise]))
             .order_by(AuditRecord.id)):
-        name = (audit.detail_of(detail) or {}).get("name")
-        if isinstance(name, str) and name:
-            given.setdefault(int(entity.removeprefix("unit:")), []).append((since(at), name))
+        unit_id, held = int(entity.removeprefix("unit:")), audit.detail_of(detail) or {}
+        names = given.setdefault(unit_id, [])
+        if kind == audit.EFFECTIVE:  # a rename entered after the day it took effect (``unit rename --from``)
+            if renamed.get(unit_id) and (began := effective_from(held)) is not None:
+                names[-1] = (began, names[-1][1])
+            continue
+        name = held.get("name")
+        renamed[unit_id] = isinstance(name, str) and bool(name) and (not names or names[-1][1] != name)
+        if renamed[unit_id]:
+            names.append((since(at), str(name)))
 
     def then(unit_id: int, at: datetime) -> str:
         now = current.get(unit_id, "")
