@@ -113,6 +113,45 @@ def test_a_backup_is_restored_on_a_new_computer_where_there_is_no_database(
     assert code != 0 and not (tmp_path / "elsewhere.sqlite3").exists()
 
 
+def test_a_restore_on_a_new_computer_says_what_it_cannot_hold_and_gives_no_number_twice(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk died on Thursday; Wednesday morning's backup went onto a new computer: it said only that it was
+    restored, and the next case registered was given RZ2208-00005, the number of a case registered after the backup,
+    already printed on 公安局's sheet."""
+    from hotline_desk.cli import admin_commands
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    clock.set(datetime(2022, 8, 3, 8, 0))
+    with office.session() as s:
+        numbers = [register_case(s, people.operator, draft(s), clock=clock).number for _ in range(3)]
+    assert numbers[-1] == "RZ2208-00003"
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 3, 8, 30))
+    (tmp_path / "usb").mkdir()
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    clock.set(datetime(2022, 8, 4, 9, 0))
+    with office.session() as s:  # after the backup, lost with the disk
+        lost = [register_case(s, people.operator, draft(s), clock=clock).number for _ in range(2)]
+    assert lost == ["RZ2208-00004", "RZ2208-00005"]
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 4, 16, 0))
+    new_home = tmp_path / "new-computer" / "hotline-desk.sqlite3"
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
+    code, out, err = run(capsys, str(new_home), "restore", str(made))
+    assert code == 0, err
+    assert "注意：备份中最后的记录在 2022-08-03 08:" in out and "都不在恢复的数据库中" in out
+    assert "新登记的工单编号从 RZ2208-00201 起" in out
+    restored = Database(f"sqlite:///{new_home}")
+    try:
+        clock.set(datetime(2022, 8, 4, 16, 5))
+        with restored.session() as s:
+            assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2208-00201"
+    finally:
+        restored.dispose()
+
+
 def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_into_its_place(
         office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The file (and its logs) gone, the anchor log still there: the restore failed as an unexpected error."""

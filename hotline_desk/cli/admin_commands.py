@@ -401,11 +401,14 @@ def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant
     left = restored.left_behind
     if restored.kept_aside is not None and (left is None or left.unread):  # the damage hides what came after
         numbers = ("其间用过的工单编号已从损坏的文件中续接，不会再分给新工单。" if left is not None and left.carried
+                   else "" if restored.gap is not None and restored.gap.first_numbers  # skipped: said below
                    else "这期间告诉来电人的工单编号，可能会再分给别的工单。")
         print(f"注意：损坏的文件中读不出备份之后登记、办理的工单：恢复后的数据库中没有它们，请核对并补录；{numbers}")
     elif restored.kept_aside is not None and restored.left_behind is not None and (
             gone := restored.left_behind.words(restored.kept_aside, damaged=True)):
         print(gone)  # saved on the damaged file after the backup: named, and their numbers never given again
+    if restored.gap is not None and (gap := restored.gap.words()):
+        print(gap)  # a new computer: what came after the backup is not known, its numbers are skipped
     _print_what_the_restore_did(restored)
     return 0
 

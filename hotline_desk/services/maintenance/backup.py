@@ -47,6 +47,7 @@ from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance import erasures, half_imports, leftovers
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
+from hotline_desk.services.maintenance.number_gap import NumberGap, leave_gap
 from hotline_desk.wording import first_few
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class Restored:
     upgraded_from: str = ""  # the revision of a backup an earlier version made, upgraded in what replaced the database
     left_behind: LeftBehind | None = None  # what the replaced database held that the backup does not
     kept_aside: Path | None = None  # the damaged file a restore put aside, where ``left_behind`` was read
+    gap: NumberGap | None = None  # a restore with nothing to compare: the numbers skipped, the backup's last record
 
 
 @dataclass(frozen=True)
@@ -1024,6 +1026,13 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     restored = restore(place, source, keep=keep, now=now, other_database=True, trust_older=other_database)
     if found.damaged and kept and "" in left:  # what it still lets be read: its cases after the backup, its numbers
         restored = replace(restored, left_behind=_left_in_damaged(aside, place), kept_aside=aside)
+    if restored.left_behind is None or not restored.left_behind.carried:  # the numbers given since: unknown
+        try:
+            with closing(sqlite3.connect(file_uri(place, "rw"), uri=True)) as conn:
+                restored = replace(restored, gap=leave_gap(conn, now))
+        except sqlite3.Error:
+            log.warning("恢复后未能跳过备份之后可能已用的工单编号", exc_info=True)
+            restored = replace(restored, gap=NumberGap(None))
     return restored, kept
 
 

@@ -1,0 +1,73 @@
+"""Case numbers after a restore with nothing to compare against (a new computer after a disk died): the numbers the
+lost database handed out after the backup cannot be read, and some were told to callers or printed on units' sheets.
+The restored counters are moved on past as many numbers as the office could have handed out meanwhile, so that no
+number is given to a second case."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# At least this many numbers of a month are skipped, and the next one starts at a round hundred.
+LEAST_GAP = 100
+ROUND = 100
+BUSY_DAYS = 30  # the days before the backup's last record whose busiest one measures a day's numbers
+
+
+@dataclass(frozen=True)
+class NumberGap:
+    """When the backup's last record was made, and the first number each month's counter now gives."""
+
+    last_saved: datetime | None
+    first_numbers: tuple[str, ...] = ()
+
+    def words(self) -> str:
+        """What the restore leaves out, and where the numbers go on from, in two sentences ("" when nothing is
+        known of the backup's time)."""
+        if self.last_saved is None:
+            return ""
+        said = (f"注意：备份中最后的记录在 {self.last_saved:%Y-%m-%d %H:%M}：此后在原来的电脑上登记、办理、导入的工单和"
+                "简报的修改都不在恢复的数据库中，请据单位发回的交办单、纸质记录等补录（此后导出的交办单导入时，"
+                "其中恢复的数据库没有的交办会逐行指出）。")
+        if self.first_numbers:
+            said += (f"为免把此后已告诉来电人或印在交办单上的编号再分给别的工单，新登记的工单编号从 "
+                     f"{'、'.join(self.first_numbers)} 起。")
+        return said
+
+
+def leave_gap(conn: sqlite3.Connection, now: datetime) -> NumberGap:
+    """Move the counters (of the restored database ``conn``) of the months of the backup's last record and of
+    ``now`` on: past twice the most numbers the office gave in one day of the month before the backup (at least
+    ``LEAST_GAP``), up to a round hundred."""
+    last = conn.execute("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    last_saved = _moment(last[0]) if last else None
+    counters = dict(conn.execute("SELECT prefix, last_value FROM case_number_counters").fetchall())
+    if last_saved is None or not counters:
+        return NumberGap(last_saved)
+    busiest = conn.execute(
+        "SELECT count(*) FROM cases WHERE registered_at >= ? GROUP BY substr(registered_at, 1, 10) "
+        "ORDER BY count(*) DESC LIMIT 1", (str(last_saved - timedelta(days=BUSY_DAYS)),)).fetchone()
+    gap = max(LEAST_GAP, 2 * (busiest[0] if busiest else 0))
+    # the office's letters as its latest month's numbers had them (an older prefix given up is left alone)
+    latest = max(prefix[-4:] for prefix in counters)
+    letters = sorted({prefix[:-4] for prefix in counters if prefix[-4:] == latest})
+    months = sorted({f"{moment.year % 100:02d}{moment.month:02d}" for moment in (last_saved, now)})
+    first: list[str] = []
+    for head in letters:
+        for month in months:
+            key = f"{head}{month}"
+            moved = -(-(counters.get(key, 0) + gap) // ROUND) * ROUND
+            conn.execute("INSERT INTO case_number_counters (prefix, last_value) VALUES (?, ?) "
+                         "ON CONFLICT (prefix) DO UPDATE SET last_value = max(last_value, excluded.last_value)",
+                         (key, moved))
+            first.append(f"{key}-{moved + 1:05d}")
+    conn.commit()
+    return NumberGap(last_saved, tuple(first))
+
+
+def _moment(stored: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(stored))
+    except ValueError:
+        return None
