@@ -142,7 +142,7 @@ def test_numbers_sorted_on_their_own_are_refused_and_nothing_lands_on_the_wrong_
 
     preview = _preview(db, _filled(sheet, sort_the_number_column_only), clock)
     wrong = {p.row: p.reason for p in preview.problems}
-    assert set(wrong) == {4, 5} and "本行的来电时间、诉求内容与工单" in wrong[4] and "只对部分列排序" in wrong[4]
+    assert set(wrong) == {4, 5} and "本行的来电时间和诉求内容都与工单" in wrong[4] and "只对部分列排序" in wrong[4]
     assert len(preview.ready) == 1  # the third row was left alone: it goes in with --only-valid
     before = fingerprint(db)
     with db.session() as s:
@@ -1055,3 +1055,47 @@ def test_a_sheet_saved_as_xls_says_its_cells_moves_cannot_be_checked(
     preview = _preview(db, path, clock)
     assert len(preview.ready) == 3
     assert any(note.startswith("这份交办单另存成了 .xls 等格式，无法核对回复各格") for note in preview.notes)
+
+
+@pytest.mark.parametrize("after", ["nothing", "registered", "given"])
+def test_a_sheet_exported_before_the_database_went_back_to_an_older_backup_says_its_case_is_not_there(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, after: str) -> None:
+    """The disk died; the backup restored was made before 公安局's sheet: its RZ…-00002 was now another call, and
+    the row was refused as “当前没有交办给任何单位……（可能已退单改派）”, sending the IT person after a 退单 that never
+    was, or, the new case given to the same unit, as a column sorted on its own. It says the row is another case,
+    and that a database gone back to an older backup would have lost it."""
+    import sqlite3
+    from contextlib import closing
+
+    with db.session() as s:
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s, content=CONTENTS[0]),
+                                                       clock=clock).id, clock=clock)
+        export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "周一", user_id=None, clock=clock)  # (as every day)
+    older = tmp_path / "备份.sqlite3"
+    assert db.path is not None
+    with closing(sqlite3.connect(db.path)) as held, closing(sqlite3.connect(older)) as copy:
+        held.backup(copy)  # Wednesday morning's backup
+    clock.advance(hours=2)
+    with db.session() as s:
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s, content=CONTENTS[1]),
+                                                       clock=clock).id, clock=clock)
+        clock.advance(hours=1)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
+    restored = Database(f"sqlite:///{older}")
+    try:
+        clock.advance(days=1)
+        with restored.session() as s:  # on the new computer, the number may go to another call
+            other = register_case(s, people.operator, draft(s, content="楼道灯不亮"), clock=clock) \
+                if after != "nothing" else None
+            if other is not None and after == "given":
+                wf.approve(s, people.supervisor, other.id, clock=clock)
+        preview = _preview(restored, _filled(path, lambda _book, _ws: None, rows=2), clock)
+    finally:
+        restored.dispose()
+    said = {p.row: p.reason for p in preview.problems}
+    assert list(said) == [5], said
+    number = "RZ2207-00002"
+    assert said[5].startswith(f"本行的来电时间和诉求内容都与工单{number}不符，不是同一件工单" if other is not None
+                              else f"没有编号为{number}的工单"), said[5]
+    assert "若数据库在这份交办单导出之后恢复到较早的备份，这件工单已不在其中，须先补录" in said[5]
+    assert len(preview.ready) == 1

@@ -430,7 +430,13 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
         problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
                                    "请删去多余的行后重新导入"))
     case = cases.get(number)
-    if case is not None and case.id in statuses:  # first: a case of another unit is that, whatever the row holds
+    differs = _differs(case, cells) if case is not None else None
+    if differs and all(name in differs for name in IDENTIFYING):  # first: the number is another call's now
+        problems.append(("工单编号", f"本行的来电时间和诉求内容都与工单{number}不符，不是同一件工单（是否只对部分列"
+                                   "排序，或改了编号？若数据库在这份交办单导出之后恢复到较早的备份，这件工单已不在其中，"
+                                   "须先补录，它原来的编号已分给了别的工单）"))
+        return problems
+    if case is not None and case.id in statuses:  # then: a case of another unit is that, whatever the row holds
         status = statuses[case.id]
         if unit_id not in {d.unit_id for d in status.current_dispatches}:
             holders = "、".join(dict.fromkeys(unit_names.get(d.unit_id, "") for d in status.current_dispatches))
@@ -443,7 +449,6 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
             problems.append(("工单编号", f"工单{number}在这份交办单导出之后（{anew[0].dispatched_at:%Y-%m-%d %H:%M}）"
                                        "重新交办给本单位，表中这一行是此前那次交办的；请用新导出的交办单填写"))
             return problems
-    differs = _differs(case, cells) if case is not None else None
     if differs:
         # the number at fault where the time of the call differs too (a column sorted on its own); else the words
         at_fault = "工单编号" if "来电时间" in differs else differs[0]
@@ -583,7 +588,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     different time for a signing already recorded)."""
     case = cases.get(number)
     if case is None:
-        problems.append(("工单编号", f"没有编号为{number}的工单"))
+        problems.append(("工单编号", f"没有编号为{number}的工单（编号写错了？若数据库在这份交办单导出之后恢复到较早的"
+                                   "备份，这件工单已不在其中，须先补录）"))
         return None
     status: CaseStatus = statuses[case.id]
     mine = status.dispatch_for(unit_id)
