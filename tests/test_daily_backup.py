@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
-from hotline_desk.services.maintenance import backups
+from hotline_desk.services.maintenance import backup, backups
 from hotline_desk.services.office.settings import set_setting
 from hotline_desk.ui.app import BACKUP_CHECK_MS, _keep_backing_up
 from hotline_desk.ui.main_window import MainWindow
@@ -79,6 +79,7 @@ def test_failing_backups_are_kept_in_the_status_bar_without_a_box_each_hour(
         monkeypatch: pytest.MonkeyPatch) -> None:
     boxes: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: boxes.append(f"{title}：{text}"))
+    monkeypatch.setattr(backups, "_same_disk", lambda _one, _other: False)  # a USB stick: another disk
     with db.session() as s:
         backups.make_backup(s, db_path, datetime(2022, 7, 1, 8, 0))
     drive = tmp_path / "U盘"
@@ -112,7 +113,8 @@ def test_a_backup_made_on_the_settings_page_clears_the_warning(
         qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
-    monkeypatch.setattr(QMessageBox, "information", lambda *a: None)  # the "same disk" note of a test's folder
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: None)
+    monkeypatch.setattr(backups, "_same_disk", lambda _one, _other: False)  # a USB stick: another disk
     drive = tmp_path / "U盘"
     drive.mkdir()
     with db.session() as s:
@@ -129,3 +131,38 @@ def test_a_backup_made_on_the_settings_page_clears_the_warning(
     tab.backup_now()
     qtbot.waitUntil(lambda: not window.backup_label.isVisible(), timeout=10_000)
     assert len(list((drive / db_path.stem).glob("hotline-desk-*.sqlite3"))) == 1
+
+
+def test_backups_set_onto_the_databases_own_disk_are_said_in_a_box_at_start_and_kept_in_the_status_bar(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backup folder was set to a second disk that is not there (an empty mount point on the first one): the
+    warning came at the end of a passing status-bar message after a long path, cut off by the account button
+    (“注意：设置的备份目录与数”), and was gone seconds later. The disk then died with the backups on it."""
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: boxes.append(f"{title}：{text}"))
+    second = tmp_path / "第二块硬盘"
+    second.mkdir()  # on the database's own disk, as a drive not mounted leaves it
+    with db.session() as s:
+        set_setting(s, "backup.dir", str(second), user_id=people.admin.id, at=clock())
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _keep_backing_up(window, db, first=True)
+    qtbot.waitUntil(lambda: bool(boxes), timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert boxes == [f"备份目录：{backup.SAME_DISK_WORDS}"]
+    assert "同一块磁盘" in boxes[0] and "请检查它是否已接好" in boxes[0]
+    label = window.backup_label
+    assert label.isVisible() and label.text() == "备份与数据库在同一块磁盘上"
+    assert label.toolTip() == backup.SAME_DISK_WORDS
+    assert "注意" not in window.statusBar().currentMessage()  # said once, whole, not cut off after the path
+    [timer] = window.findChildren(QTimer, "daily_backup")
+    clock.advance(days=1)
+    timer.timeout.emit()  # the next day's backup: still there, no second box
+    qtbot.waitUntil(lambda: len(list((second / db_path.stem).glob("hotline-desk-*.sqlite3"))) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert len(boxes) == 1 and label.isVisible()
+    with db.session() as s:  # the folder set back to the default beside the database: nothing to say
+        set_setting(s, "backup.dir", "", user_id=people.admin.id, at=clock())
+    clock.advance(hours=1)
+    timer.timeout.emit()
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=10_000)

@@ -387,6 +387,7 @@ class DailyBackup:
     made: str  # what to tell the person of the backup made, "" when none was due
     failed: str  # why the one due could not be made
     age: backups.BackupAge | None  # of the newest backup after it (None: not a file this station backs up)
+    same_disk: str = ""  # the folder set for backups is on the database's own disk: why that is to be looked at
 
 
 def _daily_backup(database: Database, *, make: bool = True, clock: Clock = office_now) -> DailyBackup:
@@ -401,7 +402,8 @@ def _daily_backup(database: Database, *, make: bool = True, clock: Clock = offic
     if path is None or database.read_only:
         return DailyBackup(made, failed, None)
     with database.reader() as session:
-        return DailyBackup(made, failed, backups.backup_age(session, path, clock()))
+        same_disk = backup.SAME_DISK_WORDS if backups.set_on_its_own_disk(session, path) else ""
+        return DailyBackup(made, failed, backups.backup_age(session, path, clock()), same_disk)
 
 
 def _keep_backing_up(window: MainWindow, database: Database, *, first: bool) -> None:
@@ -421,7 +423,9 @@ def _keep_backing_up(window: MainWindow, database: Database, *, first: bool) -> 
                 window.show_notice(result.made)
             if result.failed and opening:
                 QMessageBox.warning(window, "自动备份失败", result.failed)
-            window.show_backups(result.failed, result.age)
+            elif result.same_disk and opening:  # said whole once, then kept in the status bar
+                QMessageBox.warning(window, "备份目录", result.same_disk)
+            window.show_backups(result.failed, result.age, result.same_disk)
 
         def job() -> DailyBackup:
             return _daily_backup(database, make=make, clock=window.ctx.clock)
@@ -450,8 +454,9 @@ def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_
         if not daily_only and backups.unchanged_since(session, path) is not None:  # on close, after only reading
             return ""
         info = backups.make_backup(session, path, clock())
+    # (the day's backup says a folder on the database's own disk in a box and the status bar: not here again)
     return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports),
-                     backup.not_removed_words(info), backup.same_disk_words(info)]).strip()
+                     backup.not_removed_words(info), "" if daily_only else backup.same_disk_words(info)]).strip()
 
 
 def _backup(database: Database, *, daily_only: bool) -> str:

@@ -495,13 +495,16 @@ class MainWindow(QMainWindow):
         self.disk_label.setToolTip(room_words(room) if room is not None else "")
         self.disk_label.setVisible(bool(short))
 
-    def show_backups(self, failed: str, age: BackupAge | None) -> None:
-        """The automatic backup just tried (``failed``: why it was not made) and the age of the newest backup, kept in
-        the status bar while either is wrong; hidden once a backup is made."""
+    def show_backups(self, failed: str, age: BackupAge | None, same_disk: str = "") -> None:
+        """The automatic backup just tried (``failed``: why it was not made), the age of the newest backup and a
+        backup folder on the database's own disk (``same_disk``: why to look at it), kept in the status bar while any
+        is wrong; hidden once all is well."""
         stale = age.short_words if age is not None else ""
         short = f"自动备份失败（{stale}）" if failed and stale else "自动备份失败" if failed else stale
+        short = short or ("备份与数据库在同一块磁盘上" if same_disk else "")
         self.backup_label.setText(short)
-        self.backup_label.setToolTip("\n\n".join(text for text in (failed, age.words if age else "") if text))
+        self.backup_label.setToolTip("\n\n".join(text for text in (failed, age.words if age else "", same_disk)
+                                                  if text))
         self.backup_label.setVisible(bool(short))
 
     def name_window(self) -> None:

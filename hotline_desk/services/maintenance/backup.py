@@ -557,12 +557,13 @@ def _remove(old: BackupInfo) -> bool:
     return True
 
 
+SAME_DISK_WORDS = ("注意：设置的备份目录与数据库在同一块磁盘上，这块磁盘坏了，备份会和数据库一起丢失。如果备份目录本应"
+                   "在另一块硬盘、U 盘或网络盘上，请检查它是否已接好。")
+
+
 def same_disk_words(info: BackupInfo) -> str:
     """What to tell the person when the backup went onto the database's own disk ("" when not)."""
-    if not info.same_disk:
-        return ""
-    return ("注意：设置的备份目录与数据库在同一块磁盘上，这块磁盘坏了，备份会和数据库一起丢失。如果备份目录本应在另一块"
-            "硬盘、U 盘或网络盘上，请检查它是否已接好。")
+    return SAME_DISK_WORDS if info.same_disk else ""
 
 
 def not_removed_words(info: BackupInfo) -> str:

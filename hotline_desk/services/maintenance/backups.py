@@ -53,6 +53,17 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
     return info
 
 
+def set_on_its_own_disk(session: Session, db_path: Path) -> bool:
+    """Whether the backup folder set in the settings is on the database's own disk (a second drive meant, not
+    mounted: its empty folder is on the first); False with none set (the default is beside the file, as said)."""
+    setting = Settings(session).str("backup.dir")
+    if not setting:
+        return False
+    folder, _keep = backup_location(session, db_path)
+    there = folder if folder.exists() else Path(setting)
+    return _same_disk(there, db_path)
+
+
 def _same_disk(one: Path, other: Path) -> bool:
     try:
         return os.stat(one).st_dev == os.stat(other).st_dev
