@@ -20,7 +20,14 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.office import lookups
 from hotline_desk.services.office.settings import OFFICE_NAME, SETTING_DEFS, Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
-from hotline_desk.services.reporting.monthdata import imported_only, month_end, months_in, named_steps, parse_month
+from hotline_desk.services.reporting.monthdata import (
+    CLOCK_DOUBTED,
+    imported_only,
+    month_end,
+    months_in,
+    named_steps,
+    parse_month,
+)
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import NOT_HANDLED_CAUSES, GroupStats, MonthStatistics
@@ -150,9 +157,12 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                      f"交办件数之和因此少于它们。{remedy}")
     imported, by_hand = imported_only(late or {})
     if by_hand:
+        doubted = any(CLOCK_DOUBTED in label for labels in by_hand.values() for label in labels)
         found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(by_hand)}。"
                      "这些工单本月的数字由截止后的登记决定：单位按时办理、晚些录入的属正常；登记得很晚的，请在工单的办理"
-                     "历史和审计记录中核对是谁、何时登记的。")
+                     "历史和审计记录中核对是谁、何时登记的。" + (
+                         f"标“{CLOCK_DOUBTED}”的步骤保存时记下的时间早于此前已保存的步骤（那台电脑的时钟慢了，或被调回到"
+                         "本月）：它记下的登记时间不可信，请向保存它的人核实。" if doubted else ""))
     if imported:  # a register of earlier months taken in: said once, not as 1,368 late entries
         found.append(f"本月有 {len(imported)} 件工单是统计截止后导入的（如旧台账，{'、'.join(imported[:3])}"
                      f"{'等' if len(imported) > 3 else ''}），计入本月：请确认导入的是本月的工单。")

@@ -171,15 +171,19 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
     entered = CaseEvent.recorded_at > after if first_late is None else \
         or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
-        select(Case.number, CaseEvent.kind, ImportBatch.kind).join(Case, Case.id == CaseEvent.case_id)
+        select(Case.number, CaseEvent.kind, ImportBatch.kind, CaseEvent.recorded_at)
+        .join(Case, Case.id == CaseEvent.case_id)
         .outerjoin(ImportBatch, ImportBatch.id == CaseEvent.batch_id)
         .where(Case.month == month, entered, CaseEvent.kind != EventKind.ERASE,  # it changes no figure
                or_(CaseEvent.at <= until, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
-    for number, kind, batch in rows:
-        # a register's cases taken in are said apart; a unit's sheet of replies is its steps, from a sheet
+    for number, kind, batch, recorded_at in rows:
+        # a register's cases taken in are said apart; a unit's sheet of replies is its steps, from a sheet; one
+        # found by its place alone says so: its station's clock read earlier than a save made before it
         label = IMPORTED if batch == "cases" else f"{EVENT_LABELS.get(kind, kind)}{'（回复表）' if batch else ''}"
+        if label != IMPORTED and recorded_at is not None and recorded_at <= after:
+            label = f"{label}，{CLOCK_DOUBTED}"
         if label not in steps.setdefault(number, []):
             steps[number].append(label)
     return steps
@@ -187,6 +191,8 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
 
 # What ``entered_after`` says of a step an import wrote (a register of earlier months taken in): not 补录 by hand.
 IMPORTED = "导入"
+# What it adds to a step saved with a time before what was saved already (a clock slow, or set back to the month)
+CLOCK_DOUBTED = "本机时钟可疑"
 
 
 def imported_only(steps: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
@@ -196,8 +202,10 @@ def imported_only(steps: dict[str, list[str]]) -> tuple[list[str], dict[str, lis
 
 
 def named_steps(steps: dict[str, list[str]]) -> str:
-    """``entered_after``'s cases in words: RZ2207-00001（回复、回访）、… 等 N 件."""
-    return first_few([f"{number}（{'、'.join(labels)}）" for number, labels in steps.items()], 10)
+    """``entered_after``'s cases in words: RZ2207-00001（回复、回访）、… 等 N 件; those with a step of doubted time
+    first, never left among the 等."""
+    doubted = sorted(steps.items(), key=lambda item: not any(CLOCK_DOUBTED in label for label in item[1]))
+    return first_few([f"{number}（{'、'.join(labels)}）" for number, labels in doubted], 10)
 
 
 def cutoff_of(session: Session, month: str) -> datetime:
