@@ -470,6 +470,29 @@ def test_steps_entered_after_the_cut_off_that_count_in_the_month_are_named_befor
     assert f"{late.number}（签收、回复）" in said and f"{voided.number}（登记、拟交办）" in said
 
 
+def test_a_month_whose_cases_were_changed_behind_the_program_is_not_finalised_with_the_changed_figures(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An operator made a 满意 follow-up 不满意 in the file's tables (the case's history untouched): the figures
+    changed, the checks before 定稿 said nothing, and the month was finalised with them; only a verify run by hand
+    would have told. 定稿 checks the month's cases against their histories first."""
+    from sqlalchemy import text
+
+    _month_with_two_units(db, people, clock)
+    with db.reader() as s:
+        first = s.scalar(select(Case.id).order_by(Case.id).limit(1))
+    with db.engine.begin() as conn:  # behind the program's back
+        conn.execute(text("UPDATE followups SET result = 'dissatisfied' WHERE case_id = :id"), {"id": first})
+        conn.execute(text("UPDATE case_facts SET followup_result = 'dissatisfied' WHERE case_id = :id"),
+                     {"id": first})
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    refusal = "定稿前核对本月工单：有 2 处与办理历史不符"
+    with pytest.raises(ValidationError, match=refusal) as refused, db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    assert "请管理员运行 verify 核验" in refused.value.message
+    with db.reader() as s:
+        assert not bulletin.content(s, MONTH, clock=clock).draft.final
+
+
 def test_a_void_entered_with_the_clock_set_back_into_the_month_is_named_before_finalising(
         db: Database, people: People, clock: FakeClock) -> None:
     """The station's clock set back to 31 July, a supervisor voided a July case in December: the step and its

@@ -146,6 +146,20 @@ def consistency_problems(session: Session) -> list[str]:
 CASES_AT_A_TIME = 2000
 
 
+def month_problems(session: Session, month: str) -> list[str]:
+    """``consistency_problems`` for one month's cases alone (what its figures are read from): a run of their ids at
+    a time, as few as an office's months are apart (under a second for 4,700 cases)."""
+    ids = list(session.scalars(select(Case.id).where(Case.month == month).order_by(Case.id)))
+    units: dict[int, str] = {row[0]: row[1] for row in session.execute(select(Unit.id, Unit.name))}
+    problems: list[str] = []
+    start = 0
+    for i in range(1, len(ids) + 1):
+        if i == len(ids) or ids[i] != ids[i - 1] + 1 or i - start == CASES_AT_A_TIME:
+            problems += _part_problems(session, range(ids[start], ids[i - 1] + 1), units, [])
+            start = i
+    return problems
+
+
 def _case_parts(session: Session) -> Iterator[range]:
     """Ranges of case ids covering every case and every row that names one (an orphan's id too)."""
     ends = [session.execute(select(func.min(column), func.max(column))).one() for column in (

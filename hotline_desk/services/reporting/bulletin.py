@@ -22,6 +22,7 @@ from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import events
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.maintenance.integrity import month_problems
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_changes import conflict, contents
@@ -463,6 +464,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     _check_unchanged(session, row, _draft(session, row), expected, now, doing="定稿")
     _refuse_taken_numbers(session, row)
     _refuse_half_imported(session, month)
+    _refuse_altered(session, month)
     anchor = anchors.current(session)
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor), marked=False)
     if built.warning:
@@ -484,6 +486,17 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     # to set the month back to a draft no longer verifies against the log.
     anchors.note_when_committed(session, anchors.current(session), f"定稿简报 {month}", now)
     return built
+
+
+def _refuse_altered(session: Session, month: str) -> None:
+    """A month whose cases' states, dispatch and follow-up rows or figures are not what their histories give (the
+    file changed behind the program: a 不满意 made 满意 in its tables) is not frozen with the altered figures."""
+    found = month_problems(session, month)
+    if found:
+        shown = f"{'；'.join(found[:3])}{'等' if len(found) > 3 else ''}"
+        raise ValidationError(f"定稿前核对本月工单：有 {len(found)} 处与办理历史不符，数据库可能被绕过本软件改动过"
+                              f"（{shown}）。未定稿：本月的数字会是改动后的。"
+                              "请管理员运行 verify 核验，查明后从备份恢复或更正，再定稿。")
 
 
 @dataclass(frozen=True)
