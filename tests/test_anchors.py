@@ -112,13 +112,28 @@ def test_a_clean_history_passes_every_anchor(office: Database, db_path: Path, tm
         assert "未发现问题" in out and "库外锚点" in out
 
 
-def test_a_rehashed_chain_passes_plain_verify_but_not_the_anchor(office: Database, db_path: Path, tmp_path: Path,
+def _plain_verify_reads_the_log_beside_the_file(office: Database, db_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Plain verify fails on the anchor log beside the file, read unasked; without that log (the file taken
+    elsewhere alone) the chain by itself cannot see the change."""
+    assert main(["--db", office.url, "verify"]) == 1
+    capsys.readouterr()
+    log = anchors.log_path_for_file(db_path)
+    kept = log.read_bytes()
+    log.unlink()
+    try:
+        assert main(["--db", office.url, "verify"]) == 0  # what the chain alone cannot see
+    finally:
+        log.write_bytes(kept)
+    capsys.readouterr()
+
+
+def test_a_rehashed_chain_passes_the_chain_alone_but_not_the_anchor(office: Database, db_path: Path, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     info = _backup(db_path, tmp_path)
     assert info.anchor is not None
     _rehash_after_editing_content(office, 1, "诉求已自行解决，无需办理")
-    assert main(["--db", office.url, "verify"]) == 0  # what the chain alone cannot see
-    capsys.readouterr()
+    _plain_verify_reads_the_log_beside_the_file(office, db_path, capsys)
     for source in (str(info.manifest), info.anchor.code, str(anchors.log_path_for_file(db_path))):
         assert main(["--db", office.url, "verify", "--anchor", source]) == 1
         out = capsys.readouterr().out
@@ -138,8 +153,7 @@ def test_deleting_the_newest_records_fails_the_anchor(office: Database, db_path:
                    *(f"DELETE FROM {table} WHERE case_id = {newest}" for table in ("dispatches", "followups",
                                                                                    "case_events")),
                    f"DELETE FROM cases WHERE id = {newest}", f"DELETE FROM audit_log WHERE id >= {first}")
-    assert main(["--db", office.url, "verify"]) == 0
-    capsys.readouterr()
+    _plain_verify_reads_the_log_beside_the_file(office, db_path, capsys)
     assert main(["--db", office.url, "verify", "--anchor", str(info.manifest)]) == 1
     assert "最新的记录被删除" in capsys.readouterr().out
 

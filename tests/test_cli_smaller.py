@@ -11,6 +11,7 @@ import pytest
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
 from hotline_desk.services.accounts import accounts
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run as run
@@ -150,6 +151,40 @@ def test_a_restore_on_a_new_computer_says_what_it_cannot_hold_and_gives_no_numbe
             assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2208-00201"
     finally:
         restored.dispose()
+
+
+def test_a_database_file_swapped_for_an_older_copy_by_hand_is_said_at_every_opening_and_by_verify(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An operator copied an older copy of the file over the database (and deleted its -wal): two replies were
+    gone, every command and the window opened it without a word, and plain verify found nothing; only verify with
+    --anchor pointed at the log beside the file told."""
+    import sqlite3
+    from contextlib import closing
+
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.reporting import bulletin
+    from tests.helpers import draft
+
+    assert office.path is not None
+    older = tmp_path / "旧副本.sqlite3"
+    with closing(sqlite3.connect(office.path)) as held, closing(sqlite3.connect(older)) as copy:
+        held.backup(copy)
+    with office.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    code, _, err = run(capsys, office, "backup")  # the log beside the file records the chain's head
+    assert code == 0, err
+    code, _, err = run(capsys, office, "case", "list")
+    assert "锚点记录文件" not in err  # the database as its log knows it: nothing said
+    office.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    older.replace(office.path)
+    code, _, err = run(capsys, office, "case", "list")
+    assert code == 0 and "注意：数据库旁的锚点记录文件记到审计记录第" in err and "被换成了较早的副本" in err
+    code, out, _ = run(capsys, office, "verify")
+    assert code == 1 and "最新的记录被删除了" in out
+    with pytest.raises(ValidationError, match="定稿前核对：数据库旁的锚点记录文件记到"), office.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
 
 
 def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_into_its_place(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,9 @@ def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("verify", help="核验审计记录链",
                        description="逐条核验审计记录的哈希链，并与工单历史、工单登记内容、交办和回访记录、单位、分类、"
                                    "用户、设置、附加分、导入批次比对，报告绕过本软件被改动、删除或插入的记录。"
-                                   "加 --anchor 时还核对库外保存的锚点（备份清单、定稿简报 PDF、导出的 Excel、"
-                                   "锚点记录文件或抄下的锚点码），可发现整条链被重算哈希或最新记录被删除。"
+                                   "并核对数据库旁锚点记录文件中的锚点；加 --anchor 时还核对库外另存的锚点（备份清单、"
+                                   "定稿简报 PDF、导出的 Excel、锚点记录文件或抄下的锚点码），可发现整条链被重算哈希或"
+                                   "最新记录被删除。"
                                    "发现问题时退出码为 1。")
     p.add_argument("--anchor", action="append", default=[], metavar="文件或锚点码",
                    help="备份清单（.manifest.json）、定稿简报 PDF、导出的 .xlsx、锚点记录文件（数据库旁的 "
@@ -485,6 +487,11 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     ctx.changes_nothing = True
     integrity.refuse_other_format(ctx.db)
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
+    with ctx.db.reader() as session:  # the database's own log too, unasked: a file swapped for an older copy
+        logged = anchors.log_path(session)
+    if logged.is_file() and all(Path(source) != logged for source in args.anchor):
+        with suppress(ValidationError):  # a log holding no anchor yet
+            given += anchors.read(str(logged))
     if damage := _file_damage(ctx):  # first: the records can only be checked in a file SQLite can read whole
         print(f"发现问题：{damage}审计记录和办理历史须在完好的文件上核验，未核验。")
         print(recovery_words(ctx.db.display_name))

@@ -16,7 +16,7 @@ from hotline_desk.cli.terminal import json_safe, unfiltered
 from hotline_desk.db import Database, NoDatabase
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.maintenance.opening import clock_notice, disk_notice, open_office_database
+from hotline_desk.services.maintenance.opening import clock_notice, disk_notice, log_notice, open_office_database
 from hotline_desk.services.serialize import jsonable
 
 ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
@@ -42,7 +42,8 @@ class Context:
         if self._db is None:
             try:
                 self._db = open_office_database(self.db_arg, create=self.creates, upgrade=not self.changes_nothing)
-                for notice in (clock_notice(self._db), disk_notice(self._db)):  # (the upgrade's is logged: 提示)
+                # (the upgrade's is logged: 提示)
+                for notice in (clock_notice(self._db), disk_notice(self._db), log_notice(self._db)):
                     if notice:
                         print(f"注意：{notice}", file=sys.stderr)
             except NoDatabase as exc:

@@ -36,6 +36,7 @@ from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import (
     clock_notice,
     disk_notice,
+    log_notice,
     open_office_database,
     read_only_notice,
     upgrade_notice,
@@ -281,6 +282,8 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
             QMessageBox.warning(None, "磁盘空间不足", notice)
         if notice := read_only_notice(prepared[0]):
             QMessageBox.warning(None, "数据库只读", notice)
+        if notice := log_notice(prepared[0]):
+            QMessageBox.warning(None, "数据库与锚点记录不符", notice)
         for note in prepared[0].opening_notes:
             QMessageBox.warning(None, "请注意", note)
         return prepared

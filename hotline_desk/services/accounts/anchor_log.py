@@ -3,9 +3,15 @@ database code the rest of the anchors need."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ERASED_MARK = "hotline-desk-erased"
+TAG = "hotline-desk-anchor:"
+# A line of the anchor log saying the database was restored from a backup: anchors before it belong to the history
+# the restore replaced.
+RESTORE_MARK = "hotline-desk-restored"
+_LOGGED = re.compile(re.escape(TAG) + r"\s*(\d+)-([0-9a-f]{16,64})-")
 
 
 def log_path_for_file(db_path: Path) -> Path:
@@ -18,3 +24,27 @@ def notes_erasures(db_path: Path) -> bool:
         return f"\t{ERASED_MARK}\t".encode() in log_path_for_file(db_path).read_bytes()
     except OSError:
         return False
+
+
+def last_anchor(log: Path) -> tuple[int, str] | None:
+    """The newest anchor the log recorded since the last restore it marks: its record's id and its hash's start
+    (None with no log, or none recorded)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = [(int(m[1]), m[2]) for m in _LOGGED.finditer(text.rsplit(RESTORE_MARK, 1)[-1])]
+    return max(found) if found else None
+
+
+def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, source: str) -> str:
+    """What a database lacks of the anchor its log recorded (``held``: the hash of that record in it, None when it
+    has none; ``head``: its last record), in words; "" when it holds it."""
+    if held is None:
+        return (f"数据库旁的锚点记录文件记到审计记录第 {record_id:,} 条（{source}），数据库中只有 {head:,} 条："
+                "最新的记录被删除了，或数据库文件被换成了较早的副本（用 restore 恢复的不会这样）。此后的登记和办理可能"
+                "不在其中。请管理员运行 verify 核验，查明前不要定稿简报。")
+    if not held.startswith(hash_prefix):
+        return (f"审计记录第 {record_id:,} 条与数据库旁的锚点记录文件不符：数据库被绕过本软件改动过，或换成了"
+                "另一个同名的数据库。请管理员运行 verify 核验，查明前不要定稿简报。")
+    return ""

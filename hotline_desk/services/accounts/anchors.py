@@ -22,13 +22,16 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import AuditRecord
 from hotline_desk.services.accounts import audit
-from hotline_desk.services.accounts.anchor_log import ERASED_MARK, log_path_for_file
+from hotline_desk.services.accounts.anchor_log import (
+    ERASED_MARK,
+    RESTORE_MARK,
+    TAG,
+    behind_words,
+    last_anchor,
+    log_path_for_file,
+)
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 
-TAG = "hotline-desk-anchor:"
-# A line of the anchor log saying the database was restored from a backup: anchors before it belong to the history
-# the restore replaced.
-RESTORE_MARK = "hotline-desk-restored"
 CODE_RE = re.compile(r"(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")
 TAGGED_RE = re.compile(re.escape(TAG).encode() + rb"\s*(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")
 
@@ -39,6 +42,18 @@ def current(session: Session) -> Anchor:
     revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar() or "0"
     record_id, digest = (row[0], row[1]) if row else (0, "0" * 64)
     return Anchor(record_id, digest[:ANCHOR_HASH_LENGTH], str(revision))
+
+
+def behind_the_log(session: Session) -> str:
+    """What the database lacks of the last anchor its own log recorded (a copy of an older state put in its place
+    by hand, its latest records deleted, or another database under its name), in words; "" when it holds it, or
+    keeps no log."""
+    path = log_path(session)
+    last = last_anchor(path)
+    if last is None:
+        return ""
+    held = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == last[0]))
+    return behind_words(*last, held, current(session).record_id, path.name)
 
 
 def tag(anchor: Anchor) -> str:

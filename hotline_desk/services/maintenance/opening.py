@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database, read_only_beside
 from hotline_desk.errors import DatabaseError, HotlineError
-from hotline_desk.services.accounts.anchor_log import notes_erasures
+from hotline_desk.services.accounts.anchor_log import behind_words, last_anchor, log_path_for_file, notes_erasures
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance.moved import moved_words
@@ -141,6 +141,20 @@ def clock_notice(database: Database, here: datetime | None = None) -> str:
     except HotlineError:  # the server went away just now: the next action says so; this is only advice
         return ""
     return clock_words(server, here)
+
+
+def log_notice(database: Database) -> str:
+    """A database file that lacks what its own anchor log recorded (see ``anchors.behind_the_log``), in words: read
+    without the ORM, at every opening. (A server's logs are each station's: said by ``verify`` and at 定稿.)"""
+    if database.path is None or (last := last_anchor(log_path_for_file(database.path))) is None:
+        return ""
+    try:
+        with database.read_connection() as connection:
+            held = connection.exec_driver_sql("SELECT hash FROM audit_log WHERE id = ?", (last[0],)).scalar()
+            head = connection.exec_driver_sql("SELECT max(id) FROM audit_log").scalar() or 0
+    except HotlineError:  # out of reach just now: the next action says so; this is only advice
+        return ""
+    return behind_words(*last, held, head, log_path_for_file(database.path).name)
 
 
 def zone_notice(here: datetime | None = None) -> str:

@@ -491,6 +491,8 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
 def _refuse_altered(session: Session, month: str) -> None:
     """A month whose cases' states, dispatch and follow-up rows or figures are not what their histories give (the
     file changed behind the program: a 不满意 made 满意 in its tables) is not frozen with the altered figures."""
+    if behind := anchors.behind_the_log(session):
+        raise ValidationError(f"定稿前核对：{behind.replace('查明前不要定稿简报。', '查明后再定稿。')}未定稿。")
     found = month_problems(session, month)
     if found:
         shown = f"{'；'.join(found[:3])}{'等' if len(found) > 3 else ''}"
