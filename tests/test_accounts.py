@@ -49,6 +49,34 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(secured: Database, cl
     assert _login(secured, "op1", "haoma-123", clock).actor is not None
 
 
+def test_wrong_passwords_typed_for_an_account_are_told_to_its_person_at_the_next_sign_in(
+        qtbot: QtBot, secured: Database, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone tried a supervisor's password four times (“还可再试 1 次”) and stopped: nothing was recorded, and the
+    supervisor never learnt of it. The next sign-in says how many, but not the person's own slips in the dialog."""
+    from hotline_desk.ui.login import LoginDialog
+
+    for _ in range(3):
+        assert _login(secured, "sup1", "guess", clock).actor is None
+    dialog = LoginDialog(None, secured, clock)
+    qtbot.addWidget(dialog)
+    dialog.user.setCurrentIndex(dialog.user.findData("sup1"))
+    qtbot.keyClicks(dialog.password, "shenhe-45")  # the supervisor's own slip, here
+    dialog.try_login()
+    qtbot.keyClicks(dialog.password, "shenhe-456")
+    dialog.try_login()
+    assert dialog.actor is not None
+    assert dialog.notice == accounts.failures_words(3)
+    assert dialog.notice.startswith("上次登录以来，您的账户有 3 次输错了密码。如果不是您自己输错的")
+    assert _login(secured, "sup1", "shenhe-456", clock).failures == 0  # told once: the count went with it
+    assert accounts.failures_words(0) == ""
+    assert _login(secured, "sup1", "guess", clock).actor is None
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "shenhe-456")
+    assert secured.path is not None
+    assert main(["--db", str(secured.path), "--user", "sup1", "case", "list"]) == 0
+    assert "注意：上次登录以来，您的账户有 1 次输错了密码" in capsys.readouterr().err
+
+
 def test_admin_resets_a_password_and_lifts_the_lock(secured: Database, people: People, clock: FakeClock) -> None:
     for _ in range(5):
         _login(secured, "op1", "wrong", clock)

@@ -108,6 +108,8 @@ class Context:
             self.password_just_set = True
         if result.actor is None:
             raise PermissionDenied(result.message)
+        if notice := accounts.failures_words(result.failures):
+            print(f"注意：{notice}", file=sys.stderr)
         return result.actor
 
     def close(self) -> None:

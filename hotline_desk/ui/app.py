@@ -312,6 +312,8 @@ def _sign_in(database: Database, first_admin: str | None, remembered: WindowStat
     answer = login.exec()
     if answer == SWITCH_DATABASE:
         return None, login.switch_to
+    if answer == QDialog.DialogCode.Accepted and login.notice:
+        QMessageBox.warning(None, "登录提醒", login.notice)
     return (login.actor if answer == QDialog.DialogCode.Accepted else None), ""
 
 

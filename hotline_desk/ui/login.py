@@ -68,6 +68,8 @@ class LoginDialog(_StartDialog):
         self.clock = clock
         self.remembered = remembered
         self.actor: Actor | None = None
+        self.notice = ""  # wrong passwords typed for the account before this dialog: told once signed in
+        self._tried: dict[str, int] = {}  # wrong tries in this dialog, by account
         self.setWindowTitle("12345热线工作台 — 登录")
         self.setMinimumWidth(380)
         self.user = QComboBox()
@@ -173,11 +175,14 @@ class LoginDialog(_StartDialog):
 
     def _finish(self, result: accounts.LoginResult) -> None:
         if result.actor is None:
+            username = str(self.user.currentData())  # this person's own slips are not told back as another's
+            self._tried[username] = self._tried.get(username, 0) + 1
             self._say(result.message)
             self.password.clear()
             self.password.setFocus()  # the next try is typed at once, not into the 登录 button
             return
         self.actor = result.actor
+        self.notice = accounts.failures_words(result.failures - self._tried.get(result.actor.username, 0))
         if self.remembered is not None:
             self.remembered.last_user = result.actor.username
         self.accept()

@@ -85,6 +85,7 @@ class LoginResult:
     message: str
     must_change: bool = False
     unrecorded: bool = False
+    failures: int = 0  # wrong passwords typed for the account since it last signed in (told to the person)
 
 
 def _actor(user: User) -> Actor:
@@ -171,12 +172,13 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         # account inserted there, is not signed in with
         return LoginResult(None, f"{_account_of(user)}{audit.BEHIND_THE_APP.replace('这一步未办理', '不能登录')}")
     if right:
+        failures = user.failed_logins if counted else 0
         if counted and (user.failed_logins or user.locked_until is not None):
             user.failed_logins = 0
             user.locked_until = None
         if is_one_time(user.password_hash):
             return LoginResult(None, MUST_CHANGE, must_change=True)
-        return LoginResult(_signed_in(user), "")
+        return LoginResult(_signed_in(user), "", failures=failures)
     settings = Settings(session)
     limit = settings.int("accounts.max_failures")
     user.failed_logins += 1
@@ -191,6 +193,15 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     forgotten = FORGOTTEN if user.role != Role.ADMIN else ADMIN_FORGOTTEN if _other_admins(session, user) else (
         "本办只有这一位管理员，没有人能为其重设密码：请想起正确的密码再试。")
     return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{forgotten}")
+
+
+def failures_words(failures: int) -> str:
+    """What a person signing in is told of wrong passwords typed for their account since they last signed in
+    (nobody else is told of a guess that stopped short of a lockout); "" for none."""
+    if failures <= 0:
+        return ""
+    return (f"上次登录以来，您的账户有 {failures} 次输错了密码。如果不是您自己输错的，可能有人在试您的密码："
+            "请告诉管理员，并修改密码（状态栏中您的姓名→修改密码）。")
 
 
 def _who_resets(session: Session, user: User) -> str:
