@@ -3,6 +3,7 @@ inputs, 是/否 rules, where a case list goes, --db after the subcommand, the lo
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -288,3 +289,37 @@ def test_a_damaged_file_restored_from_its_own_backup_needs_no_flag_and_another_d
     code, out, err = run(capsys, str(place), "restore", str(own))
     assert code == 0 and "原来的数据库文件已损坏（已改名为" in out, err
 
+
+
+def test_an_older_copy_put_back_after_work_done_since_its_backup_is_found_at_the_next_opening(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The log's last anchor was the backup itself: the operator's reply the next day, then the backup copied back
+    over the file, went unseen by everyone. A command that writes notes the chain's head in the log as it ends."""
+    assert office.path is not None
+    (tmp_path / "备份").mkdir()
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "备份"))
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    code, _, err = run(capsys, office, "case", "register", "--content", "小区路灯不亮", "--appeal-type", "问题处理类",
+                       "--category", "城市管理—市容市政", "--coordinate", "已联系物业修复", user="op1")
+    assert code == 0, err
+    office.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(made, office.path)  # by hand, the program closed
+    code, _, err = run(capsys, office, "case", "list")
+    assert "注意：数据库旁的锚点记录文件记到审计记录第" in err and "被换成了较早的副本" in err
+    code, out, err = run(capsys, office, "case", "register", "--content", "楼道灯不亮", "--appeal-type", "问题处理类",
+                         "--category", "城市管理—市容市政", "--coordinate", "已联系物业修复", user="op1")
+    assert code == 0, err
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "备份"))
+    later = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    code, out, err = run(capsys, office, "case", "register", "--content", "井盖缺失", "--appeal-type", "问题处理类",
+                         "--category", "城市管理—市容市政", "--coordinate", "已通知维修", user="op1")
+    assert code == 0, err
+    # put back the right way, from another backup than the copy: no alarm after (the restore's own connection, opened
+    # on the copy, noted the copy's head after the restore's mark, and the next opening took it for a change)
+    code, out, err = run(capsys, office, "restore", str(later))
+    assert code == 0, err
+    code, _, err = run(capsys, office, "case", "list")
+    assert code == 0 and "锚点记录文件" not in err, err

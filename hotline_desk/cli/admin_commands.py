@@ -337,6 +337,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.replaces_file = True  # what was opened before is not the file after: nothing noted from it at the end
     url = resolve_db_url(ctx.db_arg)
     place = sqlite_path(url) if url.startswith("sqlite:///") else None
     if place is not None and not place.is_dir() and (found := backup.vacant(place)) is not None:

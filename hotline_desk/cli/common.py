@@ -16,7 +16,14 @@ from hotline_desk.cli.terminal import json_safe, unfiltered
 from hotline_desk.db import Database, NoDatabase
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.maintenance.opening import clock_notice, disk_notice, log_notice, open_office_database
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.maintenance.opening import (
+    clock_notice,
+    disk_notice,
+    log_notice,
+    note_progress,
+    open_office_database,
+)
 from hotline_desk.services.serialize import jsonable
 
 ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
@@ -33,6 +40,7 @@ class Context:
         self.username = username
         self.creates = False
         self.changes_nothing = False  # verify: the file is read as it is, neither upgraded nor cleared of an import
+        self.replaces_file = False  # restore: a connection opened before reads the file it replaced
         self._db: Database | None = None
         self._actor: Actor | None = None
         self.password_just_set = False  # the login replaced a one-time password with the user's own
@@ -114,8 +122,17 @@ class Context:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.dispose()
-            self._db = None
+            try:
+                self._note_progress()
+            finally:
+                self._db.dispose()
+                self._db = None
+
+    def _note_progress(self) -> None:
+        """What this command wrote, noted in the anchor log beside the database (see ``anchors.note_progress``)."""
+        if self._db is None or self.changes_nothing or self.replaces_file or self._db.read_only:
+            return
+        note_progress(self._db, "命令行", office_now())
 
 
 def shell_quote(word: str) -> str:

@@ -37,6 +37,7 @@ from hotline_desk.services.maintenance.opening import (
     clock_notice,
     disk_notice,
     log_notice,
+    note_progress,
     open_office_database,
     read_only_notice,
     upgrade_notice,
@@ -406,6 +407,7 @@ def _daily_backup(database: Database, *, make: bool = True, clock: Clock = offic
     path = database.path
     if path is None or database.read_only:
         return DailyBackup(made, failed, None)
+    note_progress(database, "工作站", clock())  # the hour's work, for a copy put back by hand to be found
     with database.reader() as session:
         same_disk = backup.SAME_DISK_WORDS if backups.set_on_its_own_disk(session, path) else ""
         return DailyBackup(made, failed, backups.backup_age(session, path, clock()), same_disk)

@@ -3,10 +3,14 @@ database code the rest of the anchors need."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 ERASED_MARK = "hotline-desk-erased"
+ANCHOR_HASH_LENGTH = 16  # 64 bits: short enough to read out, far too long to forge by trial
 TAG = "hotline-desk-anchor:"
 # A line of the anchor log saying the database was restored from a backup: anchors before it belong to the history
 # the restore replaced.
@@ -27,14 +31,15 @@ def notes_erasures(db_path: Path) -> bool:
 
 
 def last_anchor(log: Path) -> tuple[int, str] | None:
-    """The newest anchor the log recorded since the last restore it marks: its record's id and its hash's start
-    (None with no log, or none recorded)."""
+    """The last anchor the log recorded since the last restore it marks, in the log's order: its record's id and
+    its hash's start (None with no log, or none recorded). (Not the highest id: a copy put back by hand and worked
+    on has its own record of an id already logged, and a backup of it logs that one after.)"""
     try:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     found = [(int(m[1]), m[2]) for m in _LOGGED.finditer(text.rsplit(RESTORE_MARK, 1)[-1])]
-    return max(found) if found else None
+    return found[-1] if found else None
 
 
 def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, source: str) -> str:
@@ -48,3 +53,20 @@ def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, 
         return (f"审计记录第 {record_id:,} 条与数据库旁的锚点记录文件不符：数据库被绕过本软件改动过，或换成了"
                 "另一个同名的数据库。请管理员运行 verify 核验，查明前不要定稿简报。")
     return ""
+
+
+def append_line(path: Path, line: str) -> None:
+    """A line added to an anchor log, made readable by its owner only, as the database beside it is (one an earlier
+    version made readable by others is closed up too)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
+        handle.write(line)
+        if os.name != "nt" and os.fstat(handle.fileno()).st_mode & 0o077:
+            with contextlib.suppress(OSError):  # another's file in a shared folder: left as it is
+                os.fchmod(handle.fileno(), 0o600)
+
+
+def head_line(record_id: int, digest: str, revision: str, what: str, at: datetime) -> str:
+    """An anchor log's line for the chain's head (as ``anchors.append_log`` writes it)."""
+    code = f"{record_id}-{digest[:ANCHOR_HASH_LENGTH]}-{revision}"
+    return f"{at:%Y-%m-%d %H:%M:%S}\t{TAG}{code}\t{' '.join(what.split())}\n"

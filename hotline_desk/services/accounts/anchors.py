@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from hotline_desk.services.accounts.anchor_log import (
     ERASED_MARK,
     RESTORE_MARK,
     TAG,
+    append_line,
     behind_words,
     last_anchor,
     log_path_for_file,
@@ -85,7 +85,7 @@ def carry_log(source: Path, target: Path) -> int:
         there = set()
     new = [line for line in lines if line not in there]
     if new:
-        _append(target, "".join(line if line.endswith("\n") else f"{line}\n" for line in new))
+        append_line(target, "".join(line if line.endswith("\n") else f"{line}\n" for line in new))
     return len(new)
 
 
@@ -118,18 +118,7 @@ def record_personal_export(session: Session, what: str, case_filter: dict[str, A
 
 
 def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
-    _append(path, f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n")
-
-
-def _append(path: Path, line: str) -> None:
-    """A line added to an anchor log, made readable by its owner only, as the database beside it is (one an earlier
-    version made readable by others is closed up too)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
-        handle.write(line)
-        if os.name != "nt" and os.fstat(handle.fileno()).st_mode & 0o077:
-            with contextlib.suppress(OSError):  # another's file in a shared folder: left as it is
-                os.fchmod(handle.fileno(), 0o600)
+    append_line(path, f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n")
 
 
 BACKUP_NOTE = "备份 "  # what the log says of a backup, before the backup file's name
@@ -153,7 +142,7 @@ def logged_backups(db_path: Path) -> dict[str, int]:
 def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -> None:
     """Mark a restore in the database's anchor log; the restored file's head starts the log afresh."""
     path = log_path_for_file(db_path)
-    _append(path, f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
+    append_line(path, f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
     if anchor is not None:
         append_log(path, anchor, what, at)
 
@@ -171,7 +160,7 @@ class LoggedErasure:
 def log_erasure(path: Path, erased: LoggedErasure) -> None:
     """Note an erasure beside the database, so that a restore still knows of it when the file it replaces cannot
     be read (damaged, emptied) or no longer holds it (another database put in its place meanwhile)."""
-    _append(path, f"{erased.at:%Y-%m-%d %H:%M:%S}\t{ERASED_MARK}\t{erased.number}\t{erased.register}\t"
+    append_line(path, f"{erased.at:%Y-%m-%d %H:%M:%S}\t{ERASED_MARK}\t{erased.number}\t{erased.register}\t"
                   f"{erased.username}\n")
 
 

@@ -32,6 +32,7 @@ from hotline_desk.models import (
     Unit,
     User,
 )
+from hotline_desk.services.accounts.anchor_log import ANCHOR_HASH_LENGTH as ANCHOR_HASH_LENGTH
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
 from hotline_desk.vocabulary import EventKind
@@ -523,7 +524,6 @@ class Anchor:
         return f"{self.record_id}-{self.hash_prefix}-{self.revision}"
 
 
-ANCHOR_HASH_LENGTH = 16  # 64 bits: short enough to read out, far too long to forge by trial
 
 
 def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:

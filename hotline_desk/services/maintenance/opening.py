@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database, read_only_beside
 from hotline_desk.errors import DatabaseError, HotlineError
-from hotline_desk.services.accounts.anchor_log import behind_words, last_anchor, log_path_for_file, notes_erasures
+from hotline_desk.services.accounts.anchor_log import (
+    append_line,
+    behind_words,
+    head_line,
+    last_anchor,
+    log_path_for_file,
+    notes_erasures,
+)
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance.moved import moved_words
@@ -155,6 +162,30 @@ def log_notice(database: Database) -> str:
     except HotlineError:  # out of reach just now: the next action says so; this is only advice
         return ""
     return behind_words(*last, held, head, log_path_for_file(database.path).name)
+
+
+def note_progress(database: Database, what: str, at: datetime) -> bool:
+    """The chain's head added to the anchor log beside a database file when it has moved on since the log's last
+    anchor (a command that wrote, a window's hour of work): an older copy of the file put in its place is then found
+    at the next opening, where the log's last anchor was the backup it was copied from. Read without the ORM.
+    Whether a line was added (a log that cannot be written is left as it is: this is only a check's help)."""
+    if database.path is None or database.read_only:
+        return False
+    log = log_path_for_file(database.path)
+    try:
+        with database.read_connection() as connection:
+            head = connection.exec_driver_sql("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
+            revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() or "0"
+    except HotlineError:  # out of reach just now
+        return False
+    last = last_anchor(log)
+    if head is None or (last is not None and last[0] >= head[0]):
+        return False
+    try:
+        append_line(log, head_line(head[0], head[1], str(revision), what, at))
+    except OSError:
+        return False
+    return True
 
 
 def zone_notice(here: datetime | None = None) -> str:
