@@ -49,3 +49,27 @@ def test_bulk_demo_equals_the_demo_driven_through_the_services(tmp_path: Path) -
         with db.reader() as session:
             assert audit.verify(session).ok
         db.dispose()
+
+
+def test_a_demo_built_early_on_the_first_morning_writes_nothing_after_now(tmp_path: Path) -> None:
+    """Built at 08:30 on 1 August, the demo entered its 附加分 at 09:00 and took one back at 10:00: every command
+    after told the station its clock had been set back an hour."""
+    from datetime import UTC, datetime
+
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.maintenance.opening import clock_notice
+
+    built = datetime(2022, 8, 1, 8, 30)
+    path = tmp_path / "演示.sqlite3"
+    db = open_database(str(path))
+    with db.session() as session:
+        run_demo(session, "2022-07", clock=fixed_clock(built))
+    try:
+        with sqlite3.connect(path) as conn:
+            # (the default lists and accounts are written at the machine's own time, as faketime would set it)
+            later = conn.execute("SELECT kind, entity, at FROM audit_log WHERE at > '2022-08-01 08:30:00.999999' "
+                                 "AND at < '2022-09-01'").fetchall()
+        assert later == []
+        assert clock_notice(db, datetime(2022, 8, 1, 0, 35, tzinfo=UTC)) == ""  # (08:35 in Beijing)
+    finally:
+        db.dispose()

@@ -274,7 +274,7 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
         if progress and (i % 200 == 0 or i == len(specs) - 1):
             progress(i + 1, len(specs))
     director.finish()
-    bonus_items = _bonus(session, month, staff, units)
+    bonus_items = _bonus(session, month, staff, units, now=clock())
     _bulletin_draft(session, month, staff["admin"][0])
     events = session.scalar(select(func.count()).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
                             .where(Case.month == month)) or 0
@@ -285,9 +285,12 @@ def _wrong_unit(rng: random.Random, right: str, names: list[str]) -> str:
     return rng.choice([n for n in names if n != right])
 
 
-def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: dict[str, int]) -> int:
+def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: dict[str, int], *,
+           now: datetime) -> int:
+    """The month's 附加分, entered the next morning (09:00, one taken back at 10:00), or earlier when the demo is
+    built before then: never after now (a demo built at 08:30 told every station its clock was set back)."""
     year, mon = parse_month(month)
-    entered_at = month_end(month) + timedelta(hours=9)
+    entered_at = max(month_end(month), min(month_end(month) + timedelta(hours=9), now - timedelta(hours=1)))
     clock = fixed_clock(entered_at)
     supervisor = staff["supervisor"][0]
     count = 0
@@ -299,7 +302,8 @@ def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: d
     name, points, reason, why = plan.WITHDRAWN_BONUS
     item = add_bonus(session, supervisor, month, units[name], points, reason, clock=clock,
                      item_date=date(year, mon, 28))
-    remove_bonus(session, staff["supervisor"][1], item.id, why, clock=fixed_clock(entered_at + timedelta(hours=1)))
+    taken_back = min(entered_at + timedelta(hours=1), max(now, entered_at))
+    remove_bonus(session, staff["supervisor"][1], item.id, why, clock=fixed_clock(taken_back))
     return count + 1
 
 
