@@ -219,6 +219,23 @@ def test_an_undo_that_would_leave_a_past_month_wrong_is_refused_until_it_is_date
     assert code == 0 and "撤销回复" in out, err
 
 
+def test_an_undo_the_person_may_not_take_at_all_is_refused_as_such_not_told_how_to_date_it(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """An operator's own follow-up result from July: the command said to date the undo back with --at, and the
+    command so written was refused as past the operator's minutes to take it back."""
+    from datetime import datetime
+
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
+        clock.set(datetime(2022, 7, 30, 10, 0))
+        number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock).number
+    code, out, err = cli_run(capsys, office, "case", "undo-follow-up", number, "--reason", "记错了", user="op1")
+    assert code == 2 and "不能自行撤销" in err and "--at" not in err, err
+
+
 def test_a_review_after_the_months_cut_off_says_the_month_keeps_the_case_as_it_stood(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """The window's 甄别 form said it; the command line said only that the case was done."""

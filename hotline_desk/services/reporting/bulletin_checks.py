@@ -160,7 +160,8 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         doubted = any(CLOCK_DOUBTED in label for labels in by_hand.values() for label in labels)
         found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(by_hand)}。"
                      "这些工单本月的数字由截止后的登记决定：单位按时办理、晚些录入的属正常；登记得很晚的，请在工单的办理"
-                     "历史和审计记录中核对是谁、何时登记的。" + (
+                     "历史中核对是谁、何时登记的（每一步写明登记人，补录的注明录入时间；审计记录由管理员或督查员查看）。"
+                     + (
                          f"标“{CLOCK_DOUBTED}”的步骤保存时记下的时间早于此前已保存的步骤（那台电脑的时钟慢了，或被调回到"
                          "本月）：它记下的登记时间不可信，请向保存它的人核实。" if doubted else ""))
     if imported:  # a register of earlier months taken in: said once, not as 1,368 late entries
