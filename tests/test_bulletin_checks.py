@@ -493,6 +493,34 @@ def test_a_month_whose_cases_were_changed_behind_the_program_is_not_finalised_wi
         assert not bulletin.content(s, MONTH, clock=clock).draft.final
 
 
+@pytest.mark.parametrize(("changed", "said"), [
+    ("person", "第 5 步（回复）与审计记录不符（被改动：时间、登记人或内容）"),
+    ("time", "第 4 步（签收）与审计记录不符（被改动：时间、登记人或内容）"),
+    ("bonus", "附加分第 1 项（纸坊镇，2 分）与审计记录不符（被改动）"),
+])
+def test_a_step_or_a_bonus_changed_in_the_file_keeps_the_month_from_being_finalised(
+        db: Database, people: People, clock: FakeClock, changed: str, said: str) -> None:
+    """The reply's person made another's, a late signing's time made early, a unit's 附加分 raised, all in the file
+    (past the history's append-only guard): the month was finalised with them, only a full verify told."""
+    from hotline_desk.services.reporting.scoring import add_bonus
+    from tests.helpers import behind_the_app
+
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        add_bonus(s, people.supervisor, MONTH, unit_id(s, "纸坊镇"), 1, "按时报送材料", clock=clock)
+        first = s.scalar(select(Case.id).order_by(Case.id).limit(1))
+    statements = {
+        "person": f"UPDATE case_events SET actor_id = {people.operator2.id} WHERE case_id = {first} AND seq = 5",
+        "time": f"UPDATE case_events SET at = '2022-07-05 09:30:00.000000' WHERE case_id = {first} AND seq = 4",
+        "bonus": "UPDATE bonus_items SET points = 2",
+    }
+    behind_the_app(db, statements[changed])
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with pytest.raises(ValidationError, match="定稿前核对本月工单") as refused, db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    assert said in refused.value.message, refused.value.message
+
+
 def test_a_void_entered_with_the_clock_set_back_into_the_month_is_named_before_finalising(
         db: Database, people: People, clock: FakeClock) -> None:
     """The station's clock set back to 31 July, a supervisor voided a July case in December: the step and its

@@ -232,7 +232,7 @@ def test_an_undo_the_person_may_not_take_at_all_is_refused_as_such_not_told_how_
         wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
         clock.set(datetime(2022, 7, 30, 10, 0))
         number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock).number
-    code, out, err = cli_run(capsys, office, "case", "undo-follow-up", number, "--reason", "记错了", user="op1")
+    code, _out, err = cli_run(capsys, office, "case", "undo-follow-up", number, "--reason", "记错了", user="op1")
     assert code == 2 and "不能自行撤销" in err and "--at" not in err, err
 
 

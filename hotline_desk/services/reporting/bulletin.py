@@ -495,7 +495,7 @@ def _refuse_altered(session: Session, month: str) -> None:
         raise ValidationError(f"定稿前核对：{behind.replace('查明前不要定稿简报。', '查明后再定稿。')}未定稿。")
     found = month_problems(session, month)
     if found:
-        shown = f"{'；'.join(found[:3])}{'等' if len(found) > 3 else ''}"
+        shown = f"{'；'.join(line.rstrip('。') for line in found[:3])}{'等' if len(found) > 3 else ''}"
         raise ValidationError(f"定稿前核对本月工单：有 {len(found)} 处与办理历史不符，数据库可能被绕过本软件改动过"
                               f"（{shown}）。未定稿：本月的数字会是改动后的。"
                               "请管理员运行 verify 核验，查明后从备份恢复或更正，再定稿。")
