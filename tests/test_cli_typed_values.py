@@ -20,7 +20,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_run, draft, fingerprint, log_in_everyone
+from tests.helpers import cli_run, draft, fingerprint, log_in_everyone, replied
 
 
 @pytest.fixture
@@ -226,10 +226,7 @@ def test_an_undo_the_person_may_not_take_at_all_is_refused_as_such_not_told_how_
     from datetime import datetime
 
     with office.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
+        case_id = replied(s, people, clock)
         clock.set(datetime(2022, 7, 30, 10, 0))
         number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock).number
     code, _out, err = cli_run(capsys, office, "case", "undo-follow-up", number, "--reason", "记错了", user="op1")
