@@ -30,16 +30,28 @@ def notes_erasures(db_path: Path) -> bool:
         return False
 
 
-def last_anchor(log: Path) -> tuple[int, str] | None:
-    """The last anchor the log recorded since the last restore it marks, in the log's order: its record's id and
-    its hash's start (None with no log, or none recorded). (Not the highest id: a copy put back by hand and worked
-    on has its own record of an id already logged, and a backup of it logs that one after.)"""
+def logged_anchors(log: Path) -> list[tuple[int, str]]:
+    """The anchors the log recorded since the last restore it marks, in the log's order: each record's id and its
+    hash's start (none with no log)."""
     try:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return None
-    found = [(int(m[1]), m[2]) for m in _LOGGED.finditer(text.rsplit(RESTORE_MARK, 1)[-1])]
+        return []
+    return [(int(m[1]), m[2]) for m in _LOGGED.finditer(text.rsplit(RESTORE_MARK, 1)[-1])]
+
+
+def last_anchor(log: Path) -> tuple[int, str] | None:
+    """The last of ``logged_anchors`` (not the highest id: a copy put back by hand and worked on has its own record
+    of an id already logged, and a backup of it logs that one after)."""
+    found = logged_anchors(log)
     return found[-1] if found else None
+
+
+def first_unheld(logged: list[tuple[int, str]], held: dict[int, str]) -> tuple[int, str] | None:
+    """The first logged anchor the database does not hold as logged (``held``: its records' hashes by id): a copy
+    put back and worked on until past the log's last anchor, or backed up since, still lacks the earlier ones."""
+    return next(((record_id, prefix) for record_id, prefix in logged
+                 if not held.get(record_id, "").startswith(prefix)), None)
 
 
 def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, source: str) -> str:

@@ -27,8 +27,9 @@ from hotline_desk.services.accounts.anchor_log import (
     TAG,
     append_line,
     behind_words,
-    last_anchor,
+    first_unheld,
     log_path_for_file,
+    logged_anchors,
 )
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 
@@ -49,11 +50,16 @@ def behind_the_log(session: Session) -> str:
     by hand, its latest records deleted, or another database under its name), in words; "" when it holds it, or
     keeps no log."""
     path = log_path(session)
-    last = last_anchor(path)
-    if last is None:
+    logged = logged_anchors(path)
+    ids = sorted({record_id for record_id, _prefix in logged})
+    held: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        held.update({record_id: digest for record_id, digest in session.execute(
+            select(AuditRecord.id, AuditRecord.hash).where(AuditRecord.id.in_(ids[start:start + 500])))})
+    unheld = first_unheld(logged, held)
+    if unheld is None:
         return ""
-    held = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == last[0]))
-    return behind_words(*last, held, current(session).record_id, path.name)
+    return behind_words(*unheld, held.get(unheld[0]), current(session).record_id, path.name)
 
 
 def tag(anchor: Anchor) -> str:
