@@ -72,8 +72,7 @@ def test_wrong_passwords_typed_for_an_account_are_told_to_its_person_at_the_next
     assert accounts.failures_words(0) == ""
     assert _login(secured, "sup1", "guess", clock).actor is None
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "shenhe-456")
-    assert secured.path is not None
-    assert main(["--db", str(secured.path), "--user", "sup1", "case", "list"]) == 0
+    assert main(["--db", secured.url, "--user", "sup1", "case", "list"]) == 0
     assert "注意：上次登录以来，您的账户有 1 次输错了密码" in capsys.readouterr().err
 
 

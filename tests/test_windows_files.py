@@ -41,7 +41,8 @@ def _office_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
     path = folder / "office.sqlite3"
     assert main(["--db", str(path), "init"]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["office.sqlite3"]  # closed cleanly: no -wal, no -shm
+    # closed cleanly: no -wal, no -shm (beside it only its anchor log, which the command noted its head in)
+    assert sorted(p.name for p in folder.iterdir()) == ["office.sqlite3", "office.sqlite3.anchors.txt"]
     return path
 
 
@@ -69,7 +70,7 @@ def test_a_writable_database_is_opened_to_write_and_the_probe_leaves_nothing(
         read_only_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _office_in(read_only_folder, monkeypatch)
     assert db.read_only_file(path) is None
-    assert sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3", "office.sqlite3.anchors.txt"]
 
 
 def _record_flags(monkeypatch: pytest.MonkeyPatch) -> list[int]:
