@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +195,28 @@ def case_rows(ws: Any) -> range:
     """The rows of a unit's dispatch sheet that hold its cases (from the fourth, above the sheet's last row)."""
     last = max(row for row in range(4, ws.max_row + 1) if str(ws.cell(row, 1).value or "").startswith("RZ"))
     return range(4, last + 1)
+
+
+def deny_writing(*targets: Path) -> None:
+    """No write permission on these files and folders (as on a share the user may only read), for root as well
+    (chattr +i, since root ignores permissions); the test is skipped where the file system cannot do that."""
+    for target in targets:
+        if os.geteuid() == 0:
+            if subprocess.run(["chattr", "+i", str(target)], check=False, capture_output=True).returncode:
+                pytest.skip("this file system cannot make a file read-only for root")
+        else:
+            target.chmod(0o555 if target.is_dir() else 0o444)
+
+
+@contextmanager
+def read_only(*targets: Path) -> Iterator[None]:
+    """``deny_writing`` for the block, the targets' own permissions given back after it."""
+    modes = {target: target.stat().st_mode & 0o7777 for target in targets}
+    deny_writing(*targets)
+    try:
+        yield
+    finally:
+        for target, mode in modes.items():
+            if os.geteuid() == 0:
+                subprocess.run(["chattr", "-i", str(target)], check=False)
+            target.chmod(mode)

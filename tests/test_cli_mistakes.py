@@ -25,7 +25,16 @@ from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_new_office, disk_left, draft, fingerprint, log_in_everyone, unit_id
+from tests.helpers import (
+    cli_new_office,
+    deny_writing,
+    disk_left,
+    draft,
+    fingerprint,
+    log_in_everyone,
+    read_only,
+    unit_id,
+)
 from tests.helpers import cli_run as run
 from tests.test_migrations import _file_at
 
@@ -237,13 +246,7 @@ def test_a_database_path_too_long_is_said_so_not_as_no_permission_or_a_fault(
 
 
 def _lock(folder: Path) -> None:
-    if os.geteuid() == 0:
-        for target in (*folder.iterdir(), folder):
-            if subprocess.run(["chattr", "+i", str(target)], check=False, capture_output=True).returncode:
-                pytest.skip("this file system cannot make a file read-only for root")
-    else:
-        for target in (*folder.iterdir(), folder):
-            target.chmod(0o555 if target.is_dir() else 0o444)
+    deny_writing(*folder.iterdir(), folder)
 
 
 def test_a_read_only_database_can_be_read(office: Database, people: People, clock: FakeClock,
@@ -679,17 +682,8 @@ def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it
 
 def _restore_locked(capsys: pytest.CaptureFixture[str], place: Path, backup: Path) -> tuple[int, str, str]:
     """``restore`` onto ``place`` made read-only (for root too: chattr +i), unlocked again afterwards."""
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(place)], check=False, capture_output=True).returncode:
-            pytest.skip("this file system cannot make a file read-only for root")
-    else:
-        place.chmod(0o444)
-    try:
+    with read_only(place):
         return run(capsys, str(place), "restore", str(backup))
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(place)], check=False)
-        place.chmod(0o600)
 
 
 def test_an_out_that_names_a_folder_is_refused_not_written_beside_it(
@@ -807,15 +801,6 @@ def test_a_read_only_log_index_left_beside_a_writable_database_is_named(
         kept = shm.read_bytes()
     keeping.close()
     shm.write_bytes(kept or b"\0" * 32768)
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(shm)], check=False, capture_output=True).returncode:
-            pytest.skip("this file system cannot make a file read-only for root")
-    else:
-        shm.chmod(0o444)
-    try:
+    with read_only(shm):
         code, _, err = run(capsys, str(place), "user", "set", "op1", "--name", "张丽丽")
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(shm)], check=False)
-        shm.chmod(0o644)
     assert code == 2 and f"旁边的 {shm.name} 是只读的" in err and f"删除 {shm.name}" in err, err

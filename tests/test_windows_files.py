@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from hotline_desk import crashlog, db
 from hotline_desk.cli import main
 from hotline_desk.db import open_database
 from hotline_desk.reports import fonts
-from tests.helpers import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD, deny_writing
 
 FAKE_O_BINARY = 0x8000  # its value on Windows
 
@@ -25,16 +24,6 @@ FAKE_O_BINARY = 0x8000  # its value on Windows
 def _windows_access(path: Any, mode: int, **kwargs: Any) -> bool:
     """os.access as Windows answers W_OK: only the read-only attribute counts, and a folder is always writable."""
     return True
-
-
-def _deny_writing(*targets: Path) -> None:
-    """No write permission (as on a share the user may only read), for root as well."""
-    for target in targets:
-        if os.geteuid() == 0:
-            if subprocess.run(["chattr", "+i", str(target)], check=False, capture_output=True).returncode:
-                pytest.skip("this file system cannot make a file read-only for root")
-        else:
-            target.chmod(0o555 if target.is_dir() else 0o444)
 
 
 def _office_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -53,7 +42,7 @@ def test_a_database_on_a_share_without_write_permission_opens_read_only(
     """os.access said "writable", so the file was opened to write and failed at PRAGMA journal_mode=WAL."""
     path = _office_in(read_only_folder, monkeypatch)
     capsys.readouterr()
-    _deny_writing(path, *([read_only_folder] if folder_too else []))
+    deny_writing(path, *([read_only_folder] if folder_too else []))
     monkeypatch.setattr(os, "access", _windows_access)
     monkeypatch.setattr(db, "LOCKS_PER_PROCESS", False)  # Windows: writability found by trying
     assert db.read_only_file(path) == ("immutable=1" if folder_too else "mode=ro")
