@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -47,11 +48,22 @@ def last_anchor(log: Path) -> tuple[int, str] | None:
     return found[-1] if found else None
 
 
-def first_unheld(logged: list[tuple[int, str]], held: dict[int, str]) -> tuple[int, str] | None:
-    """The first logged anchor the database does not hold as logged (``held``: its records' hashes by id): a copy
-    put back and worked on until past the log's last anchor, or backed up since, still lacks the earlier ones."""
-    return next(((record_id, prefix) for record_id, prefix in logged
-                 if not held.get(record_id, "").startswith(prefix)), None)
+ANCHORS_AT_A_TIME = 500  # the logged anchors' records looked up, so many to a query
+
+
+def unheld_words(log: Path, hashes: Callable[[list[int]], dict[int, str]], head: Callable[[], int]) -> str:
+    """What a database lacks of the anchors its log recorded since the last restore, in words ("" when it holds
+    them all, or keeps no log): the first one it does not hold as logged (``hashes``: its records' hashes for some
+    ids; ``head``: its last record's id). A copy put back and worked on past the log's last anchor, or backed up
+    since, still lacks the earlier ones."""
+    logged = logged_anchors(log)
+    ids = sorted({record_id for record_id, _prefix in logged})
+    held: dict[int, str] = {}
+    for start in range(0, len(ids), ANCHORS_AT_A_TIME):
+        held.update(hashes(ids[start:start + ANCHORS_AT_A_TIME]))
+    unheld = next(((record_id, prefix) for record_id, prefix in logged
+                   if not held.get(record_id, "").startswith(prefix)), None)
+    return "" if unheld is None else behind_words(*unheld, held.get(unheld[0]), head(), log.name)
 
 
 def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, source: str) -> str:
@@ -79,6 +91,7 @@ def append_line(path: Path, line: str) -> None:
 
 
 def head_line(record_id: int, digest: str, revision: str, what: str, at: datetime) -> str:
-    """An anchor log's line for the chain's head (as ``anchors.append_log`` writes it)."""
+    """An anchor log's line for the chain's head: when, its anchor code (the record's id, its hash's start, the
+    schema revision) and what it was written into."""
     code = f"{record_id}-{digest[:ANCHOR_HASH_LENGTH]}-{revision}"
     return f"{at:%Y-%m-%d %H:%M:%S}\t{TAG}{code}\t{' '.join(what.split())}\n"

@@ -26,10 +26,9 @@ from hotline_desk.services.accounts.anchor_log import (
     RESTORE_MARK,
     TAG,
     append_line,
-    behind_words,
-    first_unheld,
+    head_line,
     log_path_for_file,
-    logged_anchors,
+    unheld_words,
 )
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 
@@ -46,20 +45,11 @@ def current(session: Session) -> Anchor:
 
 
 def behind_the_log(session: Session) -> str:
-    """What the database lacks of the last anchor its own log recorded (a copy of an older state put in its place
-    by hand, its latest records deleted, or another database under its name), in words; "" when it holds it, or
-    keeps no log."""
-    path = log_path(session)
-    logged = logged_anchors(path)
-    ids = sorted({record_id for record_id, _prefix in logged})
-    held: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        held.update({record_id: digest for record_id, digest in session.execute(
-            select(AuditRecord.id, AuditRecord.hash).where(AuditRecord.id.in_(ids[start:start + 500])))})
-    unheld = first_unheld(logged, held)
-    if unheld is None:
-        return ""
-    return behind_words(*unheld, held.get(unheld[0]), current(session).record_id, path.name)
+    """What the database lacks of the anchors its own log recorded (a copy of an older state put in its place by
+    hand, its latest records deleted, or another database under its name), in words (see ``unheld_words``)."""
+    return unheld_words(log_path(session), lambda ids: {record_id: digest for record_id, digest in session.execute(
+        select(AuditRecord.id, AuditRecord.hash).where(AuditRecord.id.in_(ids)))},
+                        lambda: current(session).record_id)
 
 
 def tag(anchor: Anchor) -> str:
@@ -124,7 +114,7 @@ def record_personal_export(session: Session, what: str, case_filter: dict[str, A
 
 
 def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
-    append_line(path, f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n")
+    append_line(path, head_line(anchor.record_id, anchor.hash_prefix, anchor.revision, what, at))
 
 
 BACKUP_NOTE = "备份 "  # what the log says of a backup, before the backup file's name

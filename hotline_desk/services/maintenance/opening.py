@@ -14,13 +14,11 @@ from hotline_desk.db import Database, open_database, read_only_beside
 from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import (
     append_line,
-    behind_words,
-    first_unheld,
     head_line,
     last_anchor,
     log_path_for_file,
-    logged_anchors,
     notes_erasures,
+    unheld_words,
 )
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
@@ -153,41 +151,21 @@ def clock_notice(database: Database, here: datetime | None = None) -> str:
 
 
 def log_notice(database: Database) -> str:
-    """A database file that lacks what its own anchor log recorded (see ``anchors.behind_the_log``), in words: read
+    """A database file that lacks what its own anchor log recorded (see ``anchor_log.unheld_words``), in words: read
     without the ORM, at every opening. (A server's logs are each station's: said by ``verify`` and at 定稿.)"""
     if database.path is None:
         return ""
-    found = _unheld(database)
-    if found is None:
-        return ""
-    (record_id, prefix), held, head = found
-    return behind_words(record_id, prefix, held, head, log_path_for_file(database.path).name)
-
-
-def _unheld(database: Database) -> tuple[tuple[int, str], str | None, int] | None:
-    """The first anchor the file's log recorded that the database does not hold as logged, with the database's hash
-    of that record (None: it has no such record) and its last record's id; None when it holds them all."""
-    assert database.path is not None
-    logged = logged_anchors(log_path_for_file(database.path))
-    if not logged:
-        return None
-    ids = sorted({record_id for record_id, _prefix in logged})
-    held: dict[int, str] = {}
     try:
         with database.read_connection() as connection:
-            for start in range(0, len(ids), ANCHORS_AT_A_TIME):
-                part = ids[start:start + ANCHORS_AT_A_TIME]
-                marks = ", ".join("?" * len(part))
-                held.update({record_id: digest for record_id, digest in connection.exec_driver_sql(
-                    f"SELECT id, hash FROM audit_log WHERE id IN ({marks})", tuple(part))})
-            head = connection.exec_driver_sql("SELECT max(id) FROM audit_log").scalar() or 0
+            def hashes(ids: list[int]) -> dict[int, str]:
+                marks = ", ".join("?" * len(ids))
+                return {record_id: digest for record_id, digest in connection.exec_driver_sql(
+                    f"SELECT id, hash FROM audit_log WHERE id IN ({marks})", tuple(ids))}
+
+            return unheld_words(log_path_for_file(database.path), hashes,
+                                lambda: connection.exec_driver_sql("SELECT max(id) FROM audit_log").scalar() or 0)
     except HotlineError:  # out of reach just now: the next action says so; this is only advice
-        return None
-    unheld = first_unheld(logged, held)
-    return None if unheld is None else (unheld, held.get(unheld[0]), head)
-
-
-ANCHORS_AT_A_TIME = 500
+        return ""
 
 
 def note_progress(database: Database, what: str, at: datetime) -> bool:
@@ -195,7 +173,7 @@ def note_progress(database: Database, what: str, at: datetime) -> bool:
     anchor (a command that wrote, a window's hour of work): an older copy of the file put in its place is then found
     at the next opening, where the log's last anchor was the backup it was copied from. Read without the ORM.
     Whether a line was added (a log that cannot be written is left as it is: this is only a check's help)."""
-    if database.path is None or database.read_only or _unheld(database) is not None:
+    if database.path is None or database.read_only or log_notice(database):
         return False  # (a database that lacks what its log recorded is not vouched for by a line after it)
     log = log_path_for_file(database.path)
     try:
