@@ -645,14 +645,8 @@ def _check_events(session: Session, walk: _Walk, report: VerifyReport) -> None:
     for ev in session.execute(select(*columns).order_by(CaseEvent.case_id, CaseEvent.seq)
                               .execution_options(yield_per=STREAMED)):
         report.events += 1
-        label = f"工单{numbers.get(ev.case_id, ev.case_id)}第 {ev.seq} 步"
-        stored = unmatched.pop((ev.case_id, ev.seq), None)
-        if stored is None:
-            report.problems.append(f"{label}没有审计记录（可能是绕过本软件插入的）。")
-        elif stored.digest != _step_digest(canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
-                                                                  ev.unit_id, ev.data, ev.note, ev.batch_id))):
-            kind = EventKind.labels().get(ev.kind, ev.kind)  # a kind written behind the app is shown as it is
-            report.problems.append(f"{label}（{kind}）与审计记录不符（被改动）。")
+        if found := _step_problem(numbers, ev, unmatched.pop((ev.case_id, ev.seq), None)):
+            report.problems.append(found)
     deleted = {entity.split(":")[1] for entity in walk.latest if entity.startswith("case:")}
     cleared = cleared_batches(walk.latest)
     for (case_id, seq), stored in unmatched.items():
@@ -660,6 +654,18 @@ def _check_events(session: Session, walk: _Walk, report: VerifyReport) -> None:
             if stored.batch in cleared:  # its batch was cleared: the event went with it, on purpose
                 continue
             report.problems.append(f"工单{numbers.get(case_id, case_id)}第 {seq} 步已不存在（被删除）。")
+
+
+def _step_problem(numbers: dict[int, str], ev: Any, stored: _Step | None) -> str:
+    """What is wrong with a step against its latest record (``stored``: None when it has none), "" when nothing."""
+    label = f"工单{numbers.get(ev.case_id, ev.case_id)}第 {ev.seq} 步"
+    if stored is None:
+        return f"{label}没有审计记录（可能是绕过本软件插入的）。"
+    if stored.digest != _step_digest(canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
+                                                            ev.unit_id, ev.data, ev.note, ev.batch_id))):
+        kind = EventKind.labels().get(ev.kind, ev.kind)  # a kind written behind the app is shown as it is
+        return f"{label}（{kind}）与审计记录不符（被改动：时间、登记人或内容）。"
+    return ""
 
 
 STREAMED = 5000  # rows read at a time while verifying
@@ -696,14 +702,8 @@ def cases_steps_problems(session: Session, case_ids: Sequence[int]) -> list[str]
             select(Case.id, Case.number).where(Case.id.in_(ids[start:start + ENTITIES_AT_A_TIME])))})
     problems: list[str] = []
     for ev in events:
-        stored = walk.events.pop((ev.case_id, ev.seq), None)
-        label = f"工单{numbers.get(ev.case_id, ev.case_id)}第 {ev.seq} 步"
-        if stored is None:
-            problems.append(f"{label}没有审计记录（可能是绕过本软件插入的）。")
-        elif stored.digest != _step_digest(canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
-                                                                  ev.unit_id, ev.data, ev.note, ev.batch_id))):
-            kind = EventKind.labels().get(ev.kind, ev.kind)
-            problems.append(f"{label}（{kind}）与审计记录不符（被改动：时间、登记人或内容）。")
+        if found := _step_problem(numbers, ev, walk.events.pop((ev.case_id, ev.seq), None)):
+            problems.append(found)
     cleared = set(session.scalars(select(ImportBatch.id).where(ImportBatch.state == "cleared")))
     problems += [f"工单{numbers.get(case_id, case_id)}第 {seq} 步已不存在（被删除）。"
                  for (case_id, seq), stored in walk.events.items() if stored.batch not in cleared]
