@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import text
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
@@ -188,6 +189,65 @@ def test_a_database_file_swapped_for_an_older_copy_by_hand_is_said_at_every_open
         bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
 
 
+def test_a_copy_put_back_by_hand_gives_no_number_given_after_it_again_nor_does_a_restore_over_it(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The swap was said at every opening, but the older copy did not know RZ2208-00004 and 00005, registered after
+    it (one told to a caller, one printed on 公安局's sheet): the next case took RZ2208-00004 again, and so did the
+    database a proper restore put in its place, comparing its numbers with the copy's."""
+    import sqlite3
+    from contextlib import closing
+
+    from hotline_desk.cli import admin_commands
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.maintenance.opening import note_progress
+    from tests.helpers import draft
+
+    assert office.path is not None
+    clock.set(datetime(2022, 8, 3, 8, 0))
+    with office.session() as s:
+        assert [register_case(s, people.operator, draft(s), clock=clock).number
+                for _ in range(3)][-1] == "RZ2208-00003"
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 3, 8, 30))
+    (tmp_path / "usb").mkdir()
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    older = tmp_path / "旧副本.sqlite3"
+    with closing(sqlite3.connect(office.path)) as held, closing(sqlite3.connect(older)) as copy:
+        held.backup(copy)
+    clock.set(datetime(2022, 8, 4, 9, 0))
+    with office.session() as s:
+        assert [register_case(s, people.operator, draft(s), clock=clock).number
+                for _ in range(2)] == ["RZ2208-00004", "RZ2208-00005"]
+    assert note_progress(office, "工作站", clock())  # the window's hourly line in the log
+    office.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(older, office.path)
+    code, _, err = run(capsys, office, "case", "list")  # (the opening's notes reach the person as 提示 lines)
+    assert code == 0 and "被换成了较早的副本" in err, err
+    assert ("数据库旁的锚点记录文件记下本库已发出的工单编号到 RZ2208-00005，数据库中却只到 RZ2208-00003" in caplog.text
+            and "新登记的工单编号从 RZ2208-00201 起" in caplog.text), caplog.text
+    with office.session() as s:
+        assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2208-00201"
+    assert note_progress(office, "工作站", clock())  # the number the copy gave is noted, the copy still not vouched for
+    caplog.clear()
+    code, _, err = run(capsys, office, "case", "list")
+    assert code == 0 and "工单编号" not in caplog.text  # moved on once: nothing more to say
+    # The copy put back again, and a proper restore over it before any opening: the log still knows.
+    office.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(older, office.path)
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 4, 10, 0))
+    code, out, err = run(capsys, office, "restore", str(made))
+    assert code == 0, out + err
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    assert number == "RZ2208-00401", number
+
+
 def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_into_its_place(
         office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The file (and its logs) gone, the anchor log still there: the restore failed as an unexpected error."""
@@ -205,6 +265,40 @@ def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_
     assert code == 0, err
     assert "旁边的锚点记录文件表明这里原有数据库" in out and f"已从 {made.name} 恢复到这里" in out
     assert "Traceback" not in err and office.path.exists()
+
+
+def test_a_restore_where_the_file_is_gone_moves_numbers_past_those_its_log_left_beside_it_noted(
+        office: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleted with its logs, the database left its anchor log, which noted 350 numbers of August given: a restore
+    of Monday's backup (3 given) moved on from the backup's own numbers only, as on a new computer."""
+    from hotline_desk.cli import admin_commands
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.maintenance.opening import note_progress
+    from tests.helpers import draft
+
+    assert office.path is not None
+    clock.set(datetime(2022, 8, 1, 9, 0))
+    with office.session() as s:
+        for _ in range(3):
+            register_case(s, people.operator, draft(s), clock=clock)
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 1, 9, 30))
+    code, out, err = run(capsys, office, "backup")
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with office.session() as s:  # a busy week after the backup (its cases' number, as a counter runs on)
+        register_case(s, people.operator, draft(s), clock=clock)
+        s.execute(text("UPDATE case_number_counters SET last_value = 350 WHERE prefix = 'RZ2208'"))
+    assert note_progress(office, "工作站", clock())
+    office.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
+    monkeypatch.setattr(admin_commands, "office_now", lambda: datetime(2022, 8, 3, 10, 0))
+    code, out, err = run(capsys, str(office.path), "restore", str(made))
+    assert code == 0, err
+    assert "新登记的工单编号从 RZ2208-00501 起" in out, out  # past 350 and the gap, to a round hundred
 
 
 def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_without_a_login(

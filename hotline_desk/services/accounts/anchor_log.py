@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,10 @@ TAG = "hotline-desk-anchor:"
 # A line of the anchor log saying the database was restored from a backup: anchors before it belong to the history
 # the restore replaced.
 RESTORE_MARK = "hotline-desk-restored"
+# A line of the anchor log with the last case number each recent month's counter had given, after a head's line: a
+# copy of the file put back by hand does not know the numbers given after it, the log does.
+NUMBERS_MARK = "hotline-desk-numbers"
+NUMBER_MONTHS = 2  # the latest months whose counters a line keeps (a case may be entered late for last month)
 _LOGGED = re.compile(re.escape(TAG) + r"\s*(\d+)-([0-9a-f]{16,64})-")
 
 
@@ -90,8 +94,43 @@ def append_line(path: Path, line: str) -> None:
                 os.fchmod(handle.fileno(), 0o600)
 
 
-def head_line(record_id: int, digest: str, revision: str, what: str, at: datetime) -> str:
+def head_line(record_id: int, digest: str, revision: str, what: str, at: datetime,
+              numbers: Iterable[tuple[str, int]] = ()) -> str:
     """An anchor log's line for the chain's head: when, its anchor code (the record's id, its hash's start, the
-    schema revision) and what it was written into."""
+    schema revision) and what it was written into; then, given the case-number counters (prefix, last number given),
+    a line with the latest months' (see ``numbers_line``)."""
     code = f"{record_id}-{digest[:ANCHOR_HASH_LENGTH]}-{revision}"
-    return f"{at:%Y-%m-%d %H:%M:%S}\t{TAG}{code}\t{' '.join(what.split())}\n"
+    return f"{at:%Y-%m-%d %H:%M:%S}\t{TAG}{code}\t{' '.join(what.split())}\n" + numbers_line(numbers, at)
+
+
+def numbers_line(counters: Iterable[tuple[str, int]], at: datetime) -> str:
+    """The log's line of the last case number given in each of the latest ``NUMBER_MONTHS`` months (a counter's
+    prefix ends in the month, RZ2208), as the numbers are written: RZ2208-00205 ("" with none given)."""
+    given = [(prefix, value) for prefix, value in counters if value > 0 and prefix[-4:].isdigit()]
+    months = sorted({prefix[-4:] for prefix, _value in given})[-NUMBER_MONTHS:]
+    listed = " ".join(f"{prefix}-{value:05d}" for prefix, value in sorted(given) if prefix[-4:] in months)
+    return f"{at:%Y-%m-%d %H:%M:%S}\t{NUMBERS_MARK}\t{listed}\n" if listed else ""
+
+
+def logged_numbers(log: Path) -> dict[str, int]:
+    """The highest case number the log recorded as given, by counter prefix, over the whole log (restores too: a
+    number once given stays taken); none with no log."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    highest: dict[str, int] = {}
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[1] != NUMBERS_MARK:
+            continue
+        for number in parts[2].split():
+            prefix, _dash, value = number.rpartition("-")
+            if prefix and value.isdigit():
+                highest[prefix] = max(highest.get(prefix, 0), int(value))
+    return highest
+
+
+def numbers_past(these: Mapping[str, int], those: Mapping[str, int]) -> dict[str, int]:
+    """Of ``these`` case-number counters (prefix: last number given), those past the same prefix's in ``those``."""
+    return {prefix: value for prefix, value in these.items() if value > those.get(prefix, 0)}

@@ -8,7 +8,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,8 +113,9 @@ def record_personal_export(session: Session, what: str, case_filter: dict[str, A
     note_when_committed(session, current(session), f"导出个人信息 {count} 件", at)
 
 
-def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
-    append_line(path, head_line(anchor.record_id, anchor.hash_prefix, anchor.revision, what, at))
+def append_log(path: Path, anchor: Anchor, what: str, at: datetime, numbers: Iterable[tuple[str, int]] = ()) -> None:
+    """The anchor's line in the log at ``path``, with the case numbers given so far (see ``head_line``)."""
+    append_line(path, head_line(anchor.record_id, anchor.hash_prefix, anchor.revision, what, at, numbers))
 
 
 BACKUP_NOTE = "备份 "  # what the log says of a backup, before the backup file's name

@@ -40,6 +40,7 @@ from hotline_desk.db import (
 )
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
+from hotline_desk.services.accounts.anchor_log import logged_numbers
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, LAST_TRAIL_CHANGE, Anchor
 from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
@@ -318,6 +319,16 @@ def _anchor_of(path: Path, *, frozen: bool = True) -> Anchor | None:
     return Anchor(int(record_id), str(digest)[:ANCHOR_HASH_LENGTH], str(revision[0]) if revision else "0")
 
 
+def _numbers_in(path: Path) -> list[tuple[str, int]]:
+    """The case-number counters inside a backup file (prefix, last number given; none when they cannot be read)."""
+    try:
+        with closing(sqlite3.connect(backup_uri(path), uri=True)) as conn:
+            return [(str(prefix), int(value)) for prefix, value in
+                    conn.execute("SELECT prefix, last_value FROM case_number_counters").fetchall()]
+    except sqlite3.Error:
+        return []
+
+
 def _half_imports_in(path: Path) -> tuple[HalfImport, ...]:
     """The imports a backup file caught half written (none when it cannot be read so: the backup is not refused)."""
     try:
@@ -428,6 +439,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         _copy(held or db_path, Path(tmp))
         _check_copy(Path(tmp))
         anchor = _anchor_of(Path(tmp))
+        numbers = _numbers_in(Path(tmp))
         caught = _half_imports_in(Path(tmp))
         digest = _sha256(Path(tmp))
         target = _publish(Path(tmp), directory, now, FOR_GOOD_MARK if for_good else "")
@@ -446,7 +458,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         if anchor is not None:
             try:
                 anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"{anchors.BACKUP_NOTE}{target.name}",
-                                   now)
+                                   now, numbers)
             except OSError:  # beside a database on a read-only share: the backup stands, its manifest has the anchor
                 logged = False
     except (sqlite3.Error, OSError, DamagedCopy) as exc:
@@ -1030,7 +1042,7 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     if restored.left_behind is None or not restored.left_behind.carried:  # the numbers given since: unknown
         try:
             with closing(sqlite3.connect(file_uri(place, "rw"), uri=True)) as conn:
-                restored = replace(restored, gap=leave_gap(conn, now))
+                restored = replace(restored, gap=leave_gap(conn, now, logged_numbers(anchors.log_path_for_file(place))))
         except sqlite3.Error:
             log.warning("恢复后未能跳过备份之后可能已用的工单编号", exc_info=True)
             restored = replace(restored, gap=NumberGap(None))

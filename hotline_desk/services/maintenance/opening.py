@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,10 @@ from hotline_desk.services.accounts.anchor_log import (
     head_line,
     last_anchor,
     log_path_for_file,
+    logged_numbers,
     notes_erasures,
+    numbers_line,
+    numbers_past,
     unheld_words,
 )
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
@@ -58,6 +62,7 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
 
             leftovers.clear_beside(database.path)
             _erase_logged_again(database)
+            _carry_logged_numbers(database)
     elif upgrade:
         _tell_half_imports(database, "数据库现在只能读取，不能写入")
     return database
@@ -84,6 +89,40 @@ def _erase_logged_again(database: Database) -> None:
         said = erasures.again_words(again, "数据库文件被换成了较早的副本（例如升级前的副本）：其中")
     database.opening_notes.append(said)
     database.opening_marks.append("注意：有删除过个人信息的工单又有了这些信息")
+    log.warning("%s", said)
+
+
+NUMBERS_SKIPPED_MARK = "注意：工单编号已跳过此前可能发出的编号"
+
+
+def _carry_logged_numbers(database: Database) -> None:
+    """Case numbers the anchor log beside the file recorded as given, past the file's own counters: an older copy was
+    put in its place by hand, and would give a caller a number already told to another or printed on a unit's
+    sheet. Its counters are moved on past them now, and it is said; where they cannot be, that is said."""
+    assert database.path is not None
+    logged = logged_numbers(log_path_for_file(database.path))
+    if not logged:  # the usual case at a first opening, and for a log an earlier version kept
+        return
+    with database.read_connection() as connection:
+        counters: dict[str, int] = {prefix: value for prefix, value in connection.exec_driver_sql(
+            "SELECT prefix, last_value FROM case_number_counters")}
+    if not numbers_past(logged, counters):  # the usual case: nothing more loaded
+        return
+    from hotline_desk.services.maintenance import number_gap
+
+    raw = database.engine.raw_connection()  # the engine's: nothing in this process opens the file as a plain file
+    try:
+        assert isinstance(raw.driver_connection, sqlite3.Connection)
+        said = number_gap.catch_up(raw.driver_connection, logged).words()
+    except sqlite3.Error:
+        log.warning("未能让工单编号跳过锚点记录中已发出的编号", exc_info=True)
+        said = ("数据库旁的锚点记录文件记下的已发出的工单编号比数据库中的多（多半是用较早的副本替换了数据库文件），"
+                "未能让编号跳过它们（数据库暂时写不进去）：新登记的工单可能得到已经告诉过来电人的编号。请关闭程序后"
+                "重新打开；仍是这样，请管理员运行 verify 核验。")
+    finally:
+        raw.close()
+    database.opening_notes.append(said)
+    database.opening_marks.append(NUMBERS_SKIPPED_MARK)
     log.warning("%s", said)
 
 
@@ -171,22 +210,32 @@ def log_notice(database: Database) -> str:
 def note_progress(database: Database, what: str, at: datetime) -> bool:
     """The chain's head added to the anchor log beside a database file when it has moved on since the log's last
     anchor (a command that wrote, a window's hour of work): an older copy of the file put in its place is then found
-    at the next opening, where the log's last anchor was the backup it was copied from. Read without the ORM.
-    Whether a line was added (a log that cannot be written is left as it is: this is only a check's help)."""
-    if database.path is None or database.read_only or log_notice(database):
-        return False  # (a database that lacks what its log recorded is not vouched for by a line after it)
+    at the next opening, where the log's last anchor was the backup it was copied from; the case numbers given so
+    far with it, which such a copy lacks (see ``_carry_logged_numbers``). Read without the ORM. A database that
+    lacks what its log recorded is not vouched for by a head's line after it; the numbers it gave are noted all the
+    same (put back by hand a second time, or restored over, it would give them again). Whether a line was added (a
+    log that cannot be written is left as it is: this is only a check's help)."""
+    if database.path is None or database.read_only:
+        return False
     log = log_path_for_file(database.path)
     try:
         with database.read_connection() as connection:
             head = connection.exec_driver_sql("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() or "0"
+            numbers: dict[str, int] = {prefix: value for prefix, value in connection.exec_driver_sql(
+                "SELECT prefix, last_value FROM case_number_counters")}
     except HotlineError:  # out of reach just now
         return False
-    last = last_anchor(log)
-    if head is None or (last is not None and last[0] >= head[0]):
+    if log_notice(database):
+        line = numbers_line(numbers.items(), at) if numbers_past(numbers, logged_numbers(log)) else ""
+    else:
+        last = last_anchor(log)
+        fresh = head is not None and (last is None or last[0] < head[0])
+        line = head_line(head[0], head[1], str(revision), what, at, numbers.items()) if head and fresh else ""
+    if not line:
         return False
     try:
-        append_line(log, head_line(head[0], head[1], str(revision), what, at))
+        append_line(log, line)
     except OSError:
         return False
     return True
