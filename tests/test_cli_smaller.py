@@ -263,7 +263,8 @@ def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_
     monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
     code, out, err = run(capsys, str(office.path), "restore", str(made))
     assert code == 0, err
-    assert "旁边的锚点记录文件表明这里原有数据库" in out and f"已从 {made.name} 恢复到这里" in out
+    assert "原来的数据库文件不见了（旁边的锚点记录文件表明这里原有数据库）" in out, out
+    assert f"已从 {made.name} 恢复到这里" in out
     assert "Traceback" not in err and office.path.exists()
 
 

@@ -962,8 +962,9 @@ def vacant(place: Path) -> Vacant | None:
     """No database, an empty file, a file SQLite cannot read (damaged), or a database a first start left unfinished
     (no case, no password set); None when the place holds an office's data."""
     if not place.exists() or place.stat().st_size == 0:
-        if anchors.logged_codes(place):  # its anchor log says a database lived here: emptied, not new
-            return Vacant("原来的数据库文件是空的（0 字节，旁边的锚点记录文件表明这里原有数据库）", damaged=True)
+        if anchors.logged_codes(place):  # its anchor log says a database lived here: emptied or removed, not new
+            what = "是空的（0 字节，" if place.exists() else "不见了（"
+            return Vacant(f"原来的数据库文件{what}旁边的锚点记录文件表明这里原有数据库）", damaged=True)
         return Vacant("原来没有数据库")
     if not is_sqlite_file(place):
         return Vacant("原来的数据库文件已损坏", damaged=True)
