@@ -1090,8 +1090,15 @@ def test_a_sheet_exported_before_the_database_went_back_to_an_older_backup_says_
             if other is not None and after == "given":
                 wf.approve(s, people.supervisor, other.id, clock=clock)
         preview = _preview(restored, _filled(path, lambda _book, _ws: None, rows=2), clock)
+        with restored.session() as s:  # the valid row only: the other is not the unit's to correct, maybe
+            done, told = commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
     finally:
         restored.dispose()
+    assert done == 1
+    assert ("有问题的第 5 行（1 行）未登记。其中第 5 行的工单本库没有（编号不存在，或已是另一件工单的）：是编号写错了"
+            "的，请单位改正后重新发回；若是数据库在这份交办单导出之后恢复到较早的备份，请先补录这些工单（它们会得到新的"
+            "编号），再在工单上手工登记单位的签收和回复。") in told, told
+    assert "其余的" not in told
     said = {p.row: p.reason for p in preview.problems}
     assert list(said) == [5], said
     number = "RZ2207-00002"
@@ -1099,3 +1106,14 @@ def test_a_sheet_exported_before_the_database_went_back_to_an_older_backup_says_
                               else f"没有编号为{number}的工单"), said[5]
     assert "若数据库在这份交办单导出之后恢复到较早的备份，这件工单已不在其中，须先补录" in said[5]
     assert len(preview.ready) == 1
+
+
+def test_rows_left_out_are_sent_back_to_the_unit_save_those_whose_case_the_database_may_have_lost() -> None:
+    """Of rows left out, those whose case this database does not hold are named apart, with both ways out."""
+    from hotline_desk.services.exchange.reply_import import _left_out_words
+
+    assert _left_out_words([], []) == ""
+    assert _left_out_words([4], []) == "有问题的第 4 行（1 行）未登记，请单位改正后重新发回。"
+    said = _left_out_words([4, 7, 9], [7])
+    assert said.startswith("有问题的第 4、7、9 行（3 行）未登记。其中第 7 行的工单本库没有") and said.endswith(
+        "再在工单上手工登记单位的签收和回复。其余的请单位改正后重新发回。"), said

@@ -87,6 +87,9 @@ class ReplyPreview:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was read but not taken, what the sheet lacks
     final_months: list[str] = field(default_factory=list)  # months with a finalised bulletin the steps fall in
+    # Rows with a problem whose case this database does not hold as the sheet has it (no such number, or the number
+    # another call's now): a mistyped number, or a database restored to a backup older than the sheet.
+    unmatched: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         rows = len({p.row for p in self.problems})
@@ -214,6 +217,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
             problems.append(("回复内容", held[i]))
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
+            if (case := cases.get(number)) is None or all(name in _differs(case, cells[i]) for name in IDENTIFYING):
+                preview.unmatched.append(excel_row)
         elif parsed is None:
             preview.unchanged += 1
         else:
@@ -228,6 +233,25 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += _readings(preview.ready, cells, header_index)
     preview.problems.sort(key=lambda p: p.row)  # by row, as the unit reads its sheet (each row's own order kept)
     return preview
+
+
+def _left_out_words(left: list[int], unmatched: list[int]) -> str:
+    """What becomes of the rows left out by an import of the valid ones: the unit corrects and sends back; a row whose
+    case this database does not hold cannot be corrected by the unit when the database was restored to an older
+    backup (the case must be entered again, under a new number, and its reply typed in)."""
+    if not left:
+        return ""
+    said = f"有问题的第 {_rows_named(left)} 行（{len(left)} 行）未登记"
+    if not unmatched:
+        return f"{said}，请单位改正后重新发回。"
+    return (f"{said}。其中第 {_rows_named(unmatched)} 行的工单本库没有（编号不存在，或已是另一件工单的）：是编号写错"
+            "了的，请单位改正后重新发回；若是数据库在这份交办单导出之后恢复到较早的备份，请先补录这些工单（它们会得到"
+            "新的编号），再在工单上手工登记单位的签收和回复。"
+            + ("其余的请单位改正后重新发回。" if len(unmatched) < len(left) else ""))
+
+
+def _rows_named(rows: list[int]) -> str:
+    return "、".join(map(str, rows[:20])) + ("等" if len(rows) > 20 else "")
 
 
 # A time written as the sheet itself writes it: nothing to say of how it was read.
@@ -689,8 +713,7 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
         rows = len({p.row for p in preview.problems})
         raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，{hints.only_valid}")
     left = sorted({p.row for p in preview.problems})
-    named = "、".join(map(str, left[:20])) + ("等" if len(left) > 20 else "")
-    left_out = f"有问题的第 {named} 行（{len(left)} 行）未登记，请单位改正后重新发回。" if left else ""
+    left_out = _left_out_words(left, preview.unmatched)
     if not preview.ready:
         return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。{left_out}"
     now = clock()
