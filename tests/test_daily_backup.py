@@ -166,3 +166,53 @@ def test_backups_set_onto_the_databases_own_disk_are_said_in_a_box_at_start_and_
     clock.advance(hours=1)
     timer.timeout.emit()
     qtbot.waitUntil(lambda: not label.isVisible(), timeout=10_000)
+
+
+def test_a_month_changed_behind_the_program_is_said_at_the_first_start_not_only_at_the_months_end(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 满意 made 不满意 in the file's tables at night was found only when the bulletin was to be finalised, weeks
+    later, when nobody remembered who had the station: the first start of the day checks the months still to be
+    finalised as 定稿 does, says it in a box, and keeps it in the status bar."""
+    from sqlalchemy import text
+
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.cases.workflow import Reply
+    from tests.helpers import draft
+
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: boxes.append(f"{title}：{text}"))
+    monkeypatch.setattr(backups, "_same_disk", lambda _one, _other: False)
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+        wf.reply(s, people.operator, case.id, Reply("已处理"), clock=clock)
+        clock.advance(hours=2)
+        wf.follow_up(s, people.operator, case.id, "satisfied", clock=clock)
+    window = _window(qtbot, db, people, clock, tmp_path)  # the day as it was: nothing said
+    _keep_backing_up(window, db, first=True)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert boxes == [] and not window.changed_label.isVisible()
+    window.close()
+    with db.engine.begin() as conn:  # behind the program's back, after hours
+        conn.execute(text("UPDATE followups SET result = 'dissatisfied' WHERE case_id = :id"), {"id": case.id})
+    clock.advance(days=1)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _keep_backing_up(window, db, first=True)
+    qtbot.waitUntil(lambda: bool(boxes), timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    [said] = boxes
+    assert said.startswith("请管理员核验数据库：尚未定稿的月份中有 1 处与办理历史或审计记录不符，数据库可能被绕过本软件"
+                           f"改动过（工单{case.number}"), said
+    assert "请管理员运行 verify 核验" in said
+    label = window.changed_label
+    assert label.isVisible() and label.text() == "数据库可能被绕过本软件改动过"
+    assert label.toolTip() == said.split("：", 1)[1]
+    [timer] = window.findChildren(QTimer, "daily_backup")
+    clock.advance(days=1)
+    timer.timeout.emit()  # the next day's backup checks again: still in the bar, no second box
+    qtbot.waitUntil(lambda: len(_backups(db_path)) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert len(boxes) == 1 and label.isVisible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.maintenance import backup, backups, half_imports
+from hotline_desk.services.maintenance import backup, backups, half_imports, integrity
 from hotline_desk.services.maintenance.opening import (
     clock_notice,
     disk_notice,
@@ -394,10 +395,13 @@ class DailyBackup:
     failed: str  # why the one due could not be made
     age: backups.BackupAge | None  # of the newest backup after it (None: not a file this station backs up)
     same_disk: str = ""  # the folder set for backups is on the database's own disk: why that is to be looked at
+    changed: str | None = None  # what the months still to be finalised were found changed in (None: not checked)
 
 
-def _daily_backup(database: Database, *, make: bool = True, clock: Clock = office_now) -> DailyBackup:
-    """The day's backup when it is due (``make``), and the age of the newest backup after it."""
+def _daily_backup(database: Database, *, make: bool = True, check: bool = False,
+                  clock: Clock = office_now) -> DailyBackup:
+    """The day's backup when it is due (``make``), and the age of the newest backup after it; the months still to be
+    finalised checked as 定稿 checks them when ``check`` is asked or a day's backup was made (a station left on)."""
     made = failed = ""
     if make:
         try:
@@ -410,7 +414,11 @@ def _daily_backup(database: Database, *, make: bool = True, clock: Clock = offic
     note_progress(database, "工作站", clock())  # the hour's work, for a copy put back by hand to be found
     with database.reader() as session:
         same_disk = backup.SAME_DISK_WORDS if backups.set_on_its_own_disk(session, path) else ""
-        return DailyBackup(made, failed, backups.backup_age(session, path, clock()), same_disk)
+        changed = None
+        if check or made:
+            with contextlib.suppress(HotlineError):  # out of reach just now: checked again with the next backup
+                changed = integrity.open_months_words(session, clock())
+        return DailyBackup(made, failed, backups.backup_age(session, path, clock()), same_disk, changed)
 
 
 def _keep_backing_up(window: MainWindow, database: Database, *, first: bool) -> None:
@@ -433,9 +441,13 @@ def _keep_backing_up(window: MainWindow, database: Database, *, first: bool) -> 
             elif result.same_disk and opening:  # said whole once, then kept in the status bar
                 QMessageBox.warning(window, "备份目录", result.same_disk)
             window.show_backups(result.failed, result.age, result.same_disk)
+            if result.changed is not None:
+                if result.changed and not window.changed_label.isVisible():  # a box once, then the status bar
+                    QMessageBox.warning(window, "请管理员核验数据库", result.changed)
+                window.show_changed(result.changed)
 
         def job() -> DailyBackup:
-            return _daily_backup(database, make=make, clock=window.ctx.clock)
+            return _daily_backup(database, make=make, check=opening, clock=window.ctx.clock)
 
         Task(window, job, title="自动备份失败").quietly().success(done) \
             .failure(lambda exc: window.show_backups(exc.message, None)).always(running.clear).start()

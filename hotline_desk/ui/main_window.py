@@ -101,6 +101,9 @@ def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -
     return QRect(left, top, width, height)
 
 
+CHANGED_TITLE = "数据库可能被绕过本软件改动过"
+
+
 def _standing_line(bar: QStatusBar, name: str, title: str, words: str) -> QLabel:
     """A red line kept in the status bar while the station is as ``words`` say ("" hides it, until the caller fills
     it): ``title`` shown, ``words`` on its tooltip and read out by a screen reader."""
@@ -258,6 +261,9 @@ class MainWindow(QMainWindow):
         self.drafts_label = _standing_line(bar, "status_drafts", "草稿无法保存", drafts_unwritable(self.ctx.state_dir))
         # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
         # a station left open for days tries again each hour without a box each time.
+        # The months still to be finalised found changed behind the program (checked at the first start and daily):
+        # said in a box, then kept here, as 定稿 will refuse them.
+        self.changed_label = _standing_line(bar, "status_changed", CHANGED_TITLE, "")
         self.backup_label = QLabel()
         self.backup_label.setObjectName("status_backup")
         self.backup_label.setStyleSheet("color: #B00020; font-weight: bold;")
@@ -506,6 +512,13 @@ class MainWindow(QMainWindow):
         self.backup_label.setToolTip("\n\n".join(text for text in (failed, age.words if age else "", same_disk)
                                                   if text))
         self.backup_label.setVisible(bool(short))
+
+    def show_changed(self, words: str) -> None:
+        """The day's check of the months still to be finalised (``words``: what it found; "" hides the line)."""
+        self.changed_label.setText(CHANGED_TITLE if words else "")
+        self.changed_label.setToolTip(words)
+        self.changed_label.setAccessibleDescription(words)
+        self.changed_label.setVisible(bool(words))
 
     def name_window(self) -> None:
         try:

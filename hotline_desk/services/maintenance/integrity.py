@@ -261,3 +261,27 @@ def file_problems(session: Session) -> list[str]:
 def _unreadable(exc: Exception) -> str:
     return (f"数据库中有无法按其类型读取的值（{exc}）：数据库文件被绕过本程序改动过，核验未能做完。"
             "请从备份恢复。")
+
+
+CHANGED_SHOWN = 3  # the places a month's check names in its words (verify lists them all)
+
+
+def problems_shown(found: list[str]) -> str:
+    """The first of a month's check's problems, in one run of words (see ``month_problems``)."""
+    return "；".join(line.rstrip("。") for line in found[:CHANGED_SHOWN]) + ("等" if len(found) > CHANGED_SHOWN else "")
+
+
+def open_months_words(session: Session, now: datetime) -> str:
+    """The months whose bulletin is still to be finalised (this one, and the last until it is), checked as 定稿
+    checks them (``month_problems``), in words ("" when all agree): a 不满意 made 满意 in the file is found the
+    next morning, when who had the station can still be asked, not at the month's end."""
+    from hotline_desk.services.reporting.monthdata import final_months, month_before  # (reporting reads this module)
+
+    months = [f"{now.year:04d}-{now.month:02d}", month_before(now)]
+    final = final_months(session, set(months))
+    found = [problem for month in sorted(months) if month not in final for problem in month_problems(session, month)]
+    if not found:
+        return ""
+    return (f"尚未定稿的月份中有 {len(found)} 处与办理历史或审计记录不符，数据库可能被绕过本软件改动过"
+            f"（{problems_shown(found)}）。"
+            "请管理员运行 verify 核验，查明后从备份恢复或更正；查明前这个月的简报不能定稿。")

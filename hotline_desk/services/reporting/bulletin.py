@@ -22,7 +22,7 @@ from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import events
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.maintenance.integrity import month_problems
+from hotline_desk.services.maintenance.integrity import month_problems, problems_shown
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_changes import conflict, contents
@@ -495,9 +495,8 @@ def _refuse_altered(session: Session, month: str) -> None:
         raise ValidationError(f"定稿前核对：{behind.replace('查明前不要定稿简报。', '查明后再定稿。')}未定稿。")
     found = month_problems(session, month)
     if found:
-        shown = f"{'；'.join(line.rstrip('。') for line in found[:3])}{'等' if len(found) > 3 else ''}"
         raise ValidationError(f"定稿前核对本月工单：有 {len(found)} 处与办理历史不符，数据库可能被绕过本软件改动过"
-                              f"（{shown}）。未定稿：本月的数字会是改动后的。"
+                              f"（{problems_shown(found)}）。未定稿：本月的数字会是改动后的。"
                               "请管理员运行 verify 核验，查明后从备份恢复或更正，再定稿。")
 
 
