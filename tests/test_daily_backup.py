@@ -205,7 +205,7 @@ def test_a_month_changed_behind_the_program_is_said_at_the_first_start_not_only_
     qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
     [said] = boxes
     assert said.startswith("请管理员核验数据库：尚未定稿的月份中有 1 处与办理历史或审计记录不符，数据库可能被绕过本软件"
-                           f"改动过（工单{case.number}"), said
+                           f"改动过：工单{case.number}"), said
     assert "请管理员运行 verify 核验" in said
     label = window.changed_label
     assert label.isVisible() and label.text() == "数据库可能被绕过本软件改动过"

@@ -283,5 +283,5 @@ def open_months_words(session: Session, now: datetime) -> str:
     if not found:
         return ""
     return (f"尚未定稿的月份中有 {len(found)} 处与办理历史或审计记录不符，数据库可能被绕过本软件改动过"
-            f"（{problems_shown(found)}）。"
+            f"：{problems_shown(found)}。"
             "请管理员运行 verify 核验，查明后从备份恢复或更正；查明前这个月的简报不能定稿。")

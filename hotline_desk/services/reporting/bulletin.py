@@ -496,7 +496,7 @@ def _refuse_altered(session: Session, month: str) -> None:
     found = month_problems(session, month)
     if found:
         raise ValidationError(f"定稿前核对本月工单：有 {len(found)} 处与办理历史不符，数据库可能被绕过本软件改动过"
-                              f"（{problems_shown(found)}）。未定稿：本月的数字会是改动后的。"
+                              f"：{problems_shown(found)}。未定稿：本月的数字会是改动后的。"
                               "请管理员运行 verify 核验，查明后从备份恢复或更正，再定稿。")
 
 
