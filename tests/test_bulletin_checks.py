@@ -110,9 +110,12 @@ def test_finalising_a_month_before_the_one_before_it_is_questioned(
     with db.reader() as s:
         kept = bulletin.get_draft(s, "2022-06").issue.total_issue
         total = bulletin.get_draft(s, MONTH).issue.total_issue  # proposed after June's, now June's is kept
-        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
-    assert said == [f"上月（2022-06）有工单，它的简报还没有定稿：上月草稿存的是总第{kept}期，本期是总第{total}期，"
-                    "请核对两期的总期号是否接续（最好按月份顺序定稿）。"]
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    assert [w for w in seen if w.startswith("上月")] == [
+        f"上月（2022-06）有工单，它的简报还没有定稿：上月草稿存的是总第{kept}期，本期是总第{total}期，"
+        "请核对两期的总期号是否接续（最好按月份顺序定稿）。"]
+    # July follows June's draft: not told also to take June's number (总第262期 after the setting's 261)
+    assert total == kept + 1 and not [w for w in seen if w.startswith("总期号")], seen
     with db.session() as s:
         bulletin.finalize(s, people.supervisor, "2022-06", clock=clock, accept_warnings=True)
     with db.reader() as s:
@@ -172,12 +175,13 @@ def test_months_with_no_bulletin_between_the_last_issue_and_this_one_are_named_b
     with db.reader() as s:
         said = bulletin.warnings(s, "2022-11", clock=clock)
     assert any("2022-08至2022-10没有简报（其中2022-09有工单），本期按顺序编为" in w for w in said), said
-    with db.session() as s:  # a September draft saved: November is numbered after it, and told so instead
+    with db.session() as s:  # a September draft saved: November is numbered after it, not told to take its number
         bulletin.update_draft(s, people.supervisor, "2022-09", clock=clock)
     with db.reader() as s:
         said = bulletin.warnings(s, "2022-11", clock=clock)
-    assert not [w for w in said if "没有简报" in w], said
-    assert any(w.startswith(f"总期号是第{july.total_issue + 2}期") for w in said), said
+    numbered = f"本期按顺序编为2022年第{july.year_issue + 2}期（总第{july.total_issue + 2}期）"
+    assert any(f"2022-08、2022-10没有简报，{numbered}" in w for w in said), said
+    assert not [w for w in said if w.startswith("总期号")], said
     with db.reader() as s:  # the month after the last issue: nothing to say
         assert not [w for w in bulletin.warnings(s, "2022-08", clock=clock) if "没有简报" in w]
 

@@ -392,7 +392,14 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
     prev = session.execute(select(Bulletin.month, Bulletin.year_issue, Bulletin.total_issue)
                            .where(Bulletin.status == "final", Bulletin.month < month)
                            .order_by(Bulletin.month.desc()).limit(1)).first()
-    if prev is not None:
+    latest = session.execute(select(Bulletin.month, Bulletin.total_issue, Bulletin.status)
+                             .where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1)).first()
+    if latest is not None and latest.status != "final":
+        # a month's draft saved between (December's, before January's): this issue follows it, as it was proposed;
+        # whether the draft follows the issue before it is said at the draft's own checks
+        expected_total = latest.total_issue + 1
+        where = f"上一期简报（{latest.month}，尚未定稿）的草稿是总第{latest.total_issue}期"
+    elif prev is not None:
         expected_total = prev.total_issue + 1
         where = f"上一期已定稿的简报（{prev.month}）是总第{prev.total_issue}期"
     elif session.scalar(select(Bulletin.id).where(Bulletin.status == "final").limit(1)) is None:
