@@ -1117,3 +1117,30 @@ def test_rows_left_out_are_sent_back_to_the_unit_save_those_whose_case_the_datab
     said = _left_out_words([4, 7, 9], [7])
     assert said.startswith("有问题的第 4、7、9 行（3 行）未登记。其中第 7 行的工单本库没有") and said.endswith(
         "再在工单上手工登记单位的签收和回复。其余的请单位改正后重新发回。"), said
+
+
+def test_a_signing_or_reply_the_sheet_dates_past_the_limit_is_said_before_it_is_imported(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A reply 15 days past its 办理期限 went in from the unit's sheet without a word, where the same reply typed in
+    the case's window is told it will count as 超期办结: a unit's wrong date is best caught before it counts."""
+    from hotline_desk.services.cases.events import statuses_for
+
+    def late_first_row(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, SIGN).value = datetime(2022, 7, 7, 10, 0)
+        ws.cell(4, FINISHED).value = datetime(2022, 7, 22, 10, 0)
+
+    clock.set(datetime(2022, 7, 25, 9, 0))
+    preview = _preview(db, _filled(sheet, late_first_row, rows=2), clock)
+    assert len(preview.ready) == 2 and not preview.problems
+    with db.reader() as s:
+        first, second = (case_view(s, i) for i in (1, 2))
+        main = statuses_for(s, [1])[1].dispatch_for(unit_id(s, "自来水公司"))
+    assert main is not None
+    late = [note for note in preview.notes if note.startswith("按表中所写")]
+    assert late == [
+        f"按表中所写，{first.number}（第 4 行，签收时限 {main.sign_deadline:%m-%d %H:%M}）签收晚于签收时限，记为超时"
+        "签收（不计入响应率）。单位实际按时办理、表中时间写错了的，请单位改正后重新发回。",
+        f"按表中所写，{first.number}（第 4 行，办理期限 {main.deadline:%m-%d %H:%M}，超期"
+        f"{(datetime(2022, 7, 22, 10, 0) - main.deadline.replace(second=0, microsecond=0)).days}天）办结时间晚于办理"
+        "期限，记为超期办结。单位实际按时办理、表中时间写错了的，请单位改正后重新发回。"], preview.notes
+    assert second.number not in "".join(late)

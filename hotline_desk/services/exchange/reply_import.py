@@ -27,6 +27,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.day_alone import day_only_note, on_the_day, undecided_day
+from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
@@ -230,6 +231,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += reference_edits(cells, numbers, header_index,
                                      {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
+    preview.notes += _late_steps(preview.ready, statuses, unit.id)
     preview.notes += _readings(preview.ready, cells, header_index)
     preview.problems.sort(key=lambda p: p.row)  # by row, as the unit reads its sheet (each row's own order kept)
     return preview
@@ -388,6 +390,33 @@ def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, A
     except norm.CellError:
         return False
     return written is not None and _signed_at(statuses[case.id], unit_id, written) is not None
+
+
+LATE_SHOWN = 5  # the late rows a note names (the rest counted)
+
+
+def _late_steps(ready: list[ReplyRow], statuses: dict[int, Any], unit_id: int) -> list[str]:
+    """Rows whose signing or reply the sheet dates past the unit's limit: imported, they count as 超时签收 or
+    超期办结, as the same step typed in the case's window is said to (a unit's wrong date is best caught before)."""
+    signed: list[str] = []
+    replied: list[str] = []
+    for row in ready:
+        mine = statuses[row.case_id].dispatch_for(unit_id)
+        if mine is None:
+            continue
+        if row.sign_at is not None and row.sign_at > mine.sign_deadline:
+            signed.append(f"{row.number}（第 {row.row} 行，签收时限 {mine.sign_deadline:%m-%d %H:%M}）")
+        if row.reply_at is not None and mine.role == DispatchRole.MAIN and row.reply_at > mine.deadline:
+            replied.append(f"{row.number}（第 {row.row} 行，办理期限 {mine.deadline:%m-%d %H:%M}，"
+                           f"{flag_words('overdue', mine.deadline, row.reply_at)}）")
+    said = []
+    for rows, what in ((signed, "签收晚于签收时限，记为超时签收（不计入响应率）"),
+                       (replied, "办结时间晚于办理期限，记为超期办结")):
+        if rows:
+            more = f"等 {len(rows)} 件" if len(rows) > LATE_SHOWN else ""
+            said.append(f"按表中所写，{'、'.join(rows[:LATE_SHOWN])}{more}{what}。单位实际按时办理、表中时间写错了的，"
+                        "请单位改正后重新发回。")
+    return said
 
 
 def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
