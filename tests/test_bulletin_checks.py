@@ -150,6 +150,19 @@ def test_issue_numbers_and_a_date_that_do_not_follow_on_are_questioned_before_th
                               year_issue=june_issue.year_issue + 1, issue_date=datetime(2022, 8, 3).date())
     with db.reader() as s:
         assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if "期号" in w or "印发日期" in w]
+    # Dated on a day the calendar gives as a holiday (a draft saved before the holidays were entered)
+    from hotline_desk.services.office import admin
+
+    said = []
+    for day, holiday in ((datetime(2022, 8, 6).date(), False), (datetime(2022, 8, 4).date(), True)):
+        with db.session() as s:
+            if holiday:
+                admin.set_day(s, people.admin, day, False, "假", clock=clock)
+            bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, issue_date=day)
+        with db.reader() as s:
+            said += [w for w in bulletin.warnings(s, MONTH, clock=clock) if "印发日期" in w]
+    assert said == ["印发日期 2022-08-06 按工作日历是周末。请核对。",
+                    "印发日期 2022-08-04 按工作日历是节假日。请核对（草稿可能是在录入节假日之前保存的）。"]
 
 
 def test_months_with_no_bulletin_between_the_last_issue_and_this_one_are_named_before_numbering_on(

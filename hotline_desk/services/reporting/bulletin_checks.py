@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import AuditRecord, Bulletin, Case, CaseEvent, ImportBatch, Unit, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.office import lookups
+from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import OFFICE_NAME, SETTING_DEFS, Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
 from hotline_desk.services.reporting.monthdata import (
@@ -428,6 +429,11 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
         found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 在本月结束之前。请核对。")
     elif issue.issue_date > ends + timedelta(days=62):
         found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 比本月结束晚了两个多月。请核对年份和月份。")
+    elif not WorkCalendar.load(session).is_workday(issue.issue_date):
+        # a draft dated before the holidays were entered in the calendar (December's, on 2 January's holiday)
+        weekend = issue.issue_date.weekday() >= 5
+        found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 按工作日历是{'周末' if weekend else '节假日'}。请核对"
+                     + ("。" if weekend else "（草稿可能是在录入节假日之前保存的）。"))
     return found
 
 
