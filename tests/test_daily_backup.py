@@ -216,3 +216,21 @@ def test_a_month_changed_behind_the_program_is_said_at_the_first_start_not_only_
     qtbot.waitUntil(lambda: len(_backups(db_path)) == 2, timeout=10_000)
     qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
     assert len(boxes) == 1 and label.isVisible()
+
+
+def test_a_value_of_the_wrong_type_written_in_the_file_is_said_by_the_day_check_not_taken_for_a_failed_backup(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A date column holding words stopped the month's check with an error of its own, said as 自动备份失败."""
+    from sqlalchemy import text
+
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.maintenance import integrity
+    from tests.helpers import draft
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET registered_at = '七月五日' WHERE id = :id"), {"id": case.id})
+    with db.reader() as s:
+        said = integrity.open_months_words(s, clock())
+    assert said.startswith("尚未定稿的月份中有 1 处") and "无法按其类型读取的值" in said, said

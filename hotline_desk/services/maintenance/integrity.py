@@ -279,7 +279,11 @@ def open_months_words(session: Session, now: datetime) -> str:
 
     months = [f"{now.year:04d}-{now.month:02d}", month_before(now)]
     final = final_months(session, set(months))
-    found = [problem for month in sorted(months) if month not in final for problem in month_problems(session, month)]
+    try:
+        found = [problem for month in sorted(months) if month not in final
+                 for problem in month_problems(session, month)]
+    except (ValueError, TypeError) as exc:  # a value of the wrong type written in the file: said as verify says it
+        found = [_unreadable(exc)]
     if not found:
         return ""
     return (f"尚未定稿的月份中有 {len(found)} 处与办理历史或审计记录不符，数据库可能被绕过本软件改动过"
