@@ -234,3 +234,45 @@ def test_a_value_of_the_wrong_type_written_in_the_file_is_said_by_the_day_check_
     with db.reader() as s:
         said = integrity.open_months_words(s, clock())
     assert said.startswith("尚未定稿的月份中有 1 处") and "无法按其类型读取的值" in said, said
+
+
+def test_a_database_swapped_for_an_older_copy_is_said_to_whoever_signs_in_and_kept_in_the_status_bar(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The box before the login went to whoever opened the program in the morning (the operator who put the copy
+    back clicked it away): the supervisor signing in later saw nothing, the three cases of the day before gone."""
+    import sqlite3
+    from contextlib import closing
+
+    from hotline_desk.db import open_database
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.maintenance.opening import note_progress
+    from tests.helpers import draft
+
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: boxes.append(f"{title}：{text}"))
+    monkeypatch.setattr(backups, "_same_disk", lambda _one, _other: False)
+    older = tmp_path / "旧副本.sqlite3"
+    with closing(sqlite3.connect(db_path)) as held, closing(sqlite3.connect(older)) as copy:
+        held.backup(copy)
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    assert note_progress(db, "工作站", clock())
+    db.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    older.replace(db_path)
+    swapped = open_database(str(db_path))
+    try:
+        window = MainWindow(context(swapped, people.supervisor, clock, tmp_path), watch=False)
+        shown_active(qtbot, window)
+        _keep_backing_up(window, swapped, first=True)
+        qtbot.waitUntil(lambda: bool(boxes), timeout=10_000)
+        qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+        [said] = boxes
+        assert said.startswith("请管理员核验数据库：数据库旁的锚点记录文件记到审计记录第"), said
+        assert "被换成了较早的副本" in said
+        assert window.changed_label.isVisible() and "被换成了较早的副本" in window.changed_label.toolTip()
+        window.close()
+    finally:
+        swapped.dispose()

@@ -417,7 +417,10 @@ def _daily_backup(database: Database, *, make: bool = True, check: bool = False,
         changed = None
         if check or made:
             with contextlib.suppress(HotlineError):  # out of reach just now: checked again with the next backup
-                changed = integrity.open_months_words(session, clock())
+                # (a file that lacks what its anchor log recorded was said in a box before the login, to whoever
+                # opened the program: said again to the one signed in, and kept)
+                changed = "\n\n".join(words for words in (log_notice(database),
+                                                           integrity.open_months_words(session, clock())) if words)
         return DailyBackup(made, failed, backups.backup_age(session, path, clock()), same_disk, changed)
 
 
