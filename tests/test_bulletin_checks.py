@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.errors import DatabaseError, ValidationError
-from hotline_desk.models import Case
+from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
@@ -722,3 +722,24 @@ def test_a_confidential_caller_named_anywhere_or_as_her_surname_and_title_and_nu
     mobiles = [n for n in notices if n.startswith("正文“工作动态”中写有手机号码")]
     assert [n[16:27] for n in mobiles] == ["138****5678", "133****5678", "136****5678"]  # each once, however written
     assert f"第 2 个典型案例（{other}）中写有手机号码 139****5678：简报公开印发，请核对是否应当印出。" in notices
+
+
+def test_a_follow_up_changed_in_its_history_and_tables_alike_is_named_as_the_changed_step_first(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """满意 made 不满意 in the history, the follow-up row and the facts, the case row left: the first place named was
+    “当前状态与办理历史不符：回访结果为满意，按办理历史应为不满意”, which reads as if the forged value were right."""
+    from tests.helpers import behind_the_app
+
+    _month_with_two_units(db, people, clock)
+    with db.reader() as s:
+        first, number = s.execute(select(Case.id, Case.number).order_by(Case.id).limit(1)).one()
+        seq = s.scalar(select(CaseEvent.seq).where(CaseEvent.case_id == first, CaseEvent.kind == "followup"))
+    behind_the_app(db, f"UPDATE case_events SET data = replace(data, 'satisfied', 'dissatisfied') "
+                       f"WHERE case_id = {first} AND seq = {seq}",
+                   f"UPDATE followups SET result = 'dissatisfied' WHERE case_id = {first}",
+                   f"UPDATE case_facts SET followup_result = 'dissatisfied' WHERE case_id = {first}")
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with pytest.raises(ValidationError, match="定稿前核对本月工单") as refused, db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    shown = refused.value.message.split("改动过：", 1)[1]
+    assert shown.startswith(f"工单{number}第 {seq} 步（回访）与审计记录不符"), refused.value.message

@@ -73,10 +73,10 @@ class CaughtUp:
         logged = "、".join(number for number, _held, _first in self.moved)
         held = "、".join(held for _number, held, _first in self.moved)
         first = "、".join(first for _number, _held, first in self.moved)
-        return (f"数据库旁的锚点记录文件记下本库已发出的工单编号到 {logged}，数据库中却只到 {held}：数据库文件被换成了"
-                "较早的副本，或被绕过本软件改动过，其后登记的工单不在其中，它们的编号可能已告诉来电人或印在交办单上。"
-                f"为免再分给别的工单，新登记的工单编号从 {first} 起。请管理员运行 verify 核验，据纸质记录等补录缺少的"
-                "工单。")
+        return (f"数据库旁的锚点记录文件记下本库已发出的工单编号到 {logged}，数据库的编号计数器却只到 {held}：数据库"
+                "文件被换成了较早的副本，或被绕过本软件改动过；此后发出的编号可能已告诉来电人或印在交办单上。"
+                f"为免再分给别的工单，新登记的工单编号从 {first} 起。请管理员运行 verify 核验；数据库中缺少的工单，"
+                "请据纸质记录等补录。")
 
 
 def catch_up(conn: sqlite3.Connection, logged: Mapping[str, int]) -> CaughtUp:
