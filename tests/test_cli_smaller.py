@@ -233,6 +233,8 @@ def test_a_copy_put_back_by_hand_gives_no_number_given_after_it_again_nor_does_a
     with office.session() as s:
         assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2208-00201"
     assert note_progress(office, "工作站", clock())  # the number the copy gave is noted, the copy still not vouched for
+    code, out, _ = run(capsys, office, "verify")  # not said as records deleted only
+    assert code == 1 and "最新的记录被删除了，或数据库被换成了较早的副本" in out, out
     caplog.clear()
     code, _, err = run(capsys, office, "case", "list")
     assert code == 0 and "工单编号" not in caplog.text  # moved on once: nothing more to say

@@ -78,8 +78,9 @@ def behind_words(record_id: int, hash_prefix: str, held: str | None, head: int, 
                 "最新的记录被删除了，或数据库文件被换成了较早的副本（用 restore 恢复的不会这样）。此后的登记和办理可能"
                 "不在其中。请管理员运行 verify 核验，查明前不要定稿简报。")
     if not held.startswith(hash_prefix):
-        return (f"审计记录第 {record_id:,} 条与数据库旁的锚点记录文件不符：数据库被绕过本软件改动过，或换成了"
-                "另一个同名的数据库。请管理员运行 verify 核验，查明前不要定稿简报。")
+        return (f"审计记录第 {record_id:,} 条与数据库旁的锚点记录文件不符：数据库被绕过本软件改动过，被换成了"
+                "较早的副本、此后又有新的保存，或换成了另一个同名的数据库。请管理员运行 verify 核验，查明前不要定稿"
+                "简报。")
     return ""
 
 

@@ -552,7 +552,8 @@ def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
         for anchor in pinned.get(rec.id, ()):
             if not rec.hash.startswith(anchor.hash_prefix):
                 report.problems.append(f"审计记录第 {rec.id} 条与锚点 {anchor.code}（{anchor.source}）不符："
-                                       "此前的记录已被改写（整条链被重新计算过哈希）。")
+                                       "此前的记录已被改写（整条链被重新计算过哈希），或数据库被换成了较早的"
+                                       "副本、此后又有新的保存（较早的副本之后的记录不在其中）。")
         if rec.kind == "baseline":
             walk.baselines.append(rec.id)
         elif rec.kind == FINALISED and rec.entity.startswith("bulletin:"):
@@ -609,7 +610,7 @@ def _check_anchors(anchors: Sequence[Anchor], walk: _Walk, report: VerifyReport)
     for anchor in anchors:
         if anchor.record_id > last:
             report.problems.append(f"锚点 {anchor.code}（{anchor.source}）记到审计记录第 {anchor.record_id} 条，"
-                                   f"数据库只剩 {last} 条：最新的记录被删除了。")
+                                   f"数据库只剩 {last} 条：最新的记录被删除了，或数据库被换成了较早的副本。")
             continue
         # Baselines are written only by an upgrade that changed what the trail records; one written after an anchor
         # taken by a version that already recorded everything means the schema was set back and upgraded again.
