@@ -242,3 +242,33 @@ def test_work_outliving_its_window_ends_quietly(qtbot: QtBot, db: Database, peop
     with qtbot.waitSignal(ctx.signals.changed, timeout=10_000):
         gate.set()
     assert op.done and called == [] and messages.shown == []  # still announced; nothing shown on a closed window
+
+
+def test_a_quick_refusal_is_not_covered_by_the_progress_dialog_it_ended(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """定稿 refused within a moment: while its message was read, “正在生成简报……” came up over it (Qt's own timer
+    showed the dialog the work had closed before it was ever shown)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from hotline_desk.ui import operations
+    from hotline_desk.ui.operations import _Progress
+
+    form = Form()
+    qtbot.addWidget(form)
+    form.show()
+    seen: list[bool] = []
+
+    def read_for_a_while(_parent: QWidget | None, _title: str, _message: str) -> None:  # as a modal box's loop
+        loop = QEventLoop()
+        QTimer.singleShot(4_500, loop.quit)  # (Qt shows a progress dialog by itself 4 s after it is made)
+        loop.exec()
+        seen.append(any(dialog.isVisible() for dialog in form.findChildren(_Progress)))
+
+    monkeypatch.setattr(operations, "show_refusal", read_for_a_while)
+
+    def refused() -> None:
+        raise ValidationError("定稿前核对：不符。")
+
+    Task(form, refused, title="无法生成简报").with_progress("正在生成简报……").start()
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen == [False]

@@ -95,6 +95,7 @@ class _Progress(QProgressDialog):
 
     def finish(self) -> None:
         self._finished = True
+        self.reset()  # stops Qt's own timer, which would show the dialog 4 s after it was made (over a refusal's box)
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
