@@ -23,7 +23,7 @@ from hotline_desk.services.maintenance import integrity
 from tests.conftest import People
 
 ROOT = Path(__file__).resolve().parent.parent
-KILLS = 30
+KILLS = 20
 
 
 def _workbook(path: Path, start: int) -> None:

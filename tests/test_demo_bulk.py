@@ -28,9 +28,9 @@ def _rows(path: Path, table: str, columns: str) -> list[tuple[object, ...]]:
         return conn.execute(f"SELECT {wanted} FROM {table} ORDER BY 1").fetchall()
 
 
-# Every fifth call of the month, through both paths (the services' path takes minutes for the whole month): the
+# Every tenth call of the month, through both paths (the services' path takes minutes for the whole month): the
 # month's stories of every kind, as the kinds below find them in the whole month's demo.
-SAMPLE = 5
+SAMPLE = 10
 KINDS = (
     "SELECT DISTINCT kind FROM case_events",
     "SELECT DISTINCT state, handling, source, confidential, followup_result FROM cases",
