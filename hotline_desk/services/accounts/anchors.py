@@ -22,6 +22,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.models import AuditRecord
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.anchor_log import (
+    ANCHOR_HASH_LENGTH,
     ERASED_MARK,
     RESTORE_MARK,
     TAG,
@@ -30,7 +31,7 @@ from hotline_desk.services.accounts.anchor_log import (
     log_path_for_file,
     unheld_words,
 )
-from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+from hotline_desk.services.accounts.audit import Anchor
 
 CODE_RE = re.compile(r"(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")
 TAGGED_RE = re.compile(re.escape(TAG).encode() + rb"\s*(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")

@@ -32,7 +32,6 @@ from hotline_desk.models import (
     Unit,
     User,
 )
-from hotline_desk.services.accounts.anchor_log import ANCHOR_HASH_LENGTH as ANCHOR_HASH_LENGTH
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
 from hotline_desk.vocabulary import EventKind
@@ -522,8 +521,6 @@ class Anchor:
     @property
     def code(self) -> str:
         return f"{self.record_id}-{self.hash_prefix}-{self.revision}"
-
-
 
 
 def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:

@@ -40,8 +40,8 @@ from hotline_desk.db import (
 )
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
-from hotline_desk.services.accounts.anchor_log import logged_numbers
-from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, LAST_TRAIL_CHANGE, Anchor
+from hotline_desk.services.accounts.anchor_log import ANCHOR_HASH_LENGTH, logged_numbers
+from hotline_desk.services.accounts.audit import LAST_TRAIL_CHANGE, Anchor
 from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.files import size_words
