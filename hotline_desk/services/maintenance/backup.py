@@ -48,7 +48,7 @@ from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance import erasures, half_imports, leftovers
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
-from hotline_desk.services.maintenance.number_gap import NumberGap, leave_gap
+from hotline_desk.services.maintenance.number_gap import COUNTERS, NumberGap, leave_gap
 from hotline_desk.wording import first_few
 
 log = logging.getLogger(__name__)
@@ -324,7 +324,7 @@ def _numbers_in(path: Path) -> list[tuple[str, int]]:
     try:
         with closing(sqlite3.connect(backup_uri(path), uri=True)) as conn:
             return [(str(prefix), int(value)) for prefix, value in
-                    conn.execute("SELECT prefix, last_value FROM case_number_counters").fetchall()]
+                    conn.execute(COUNTERS).fetchall()]
     except sqlite3.Error:
         return []
 

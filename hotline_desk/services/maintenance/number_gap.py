@@ -10,6 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hotline_desk.services.accounts.anchor_log import numbers_past
+
+# Each month's counter (its prefix, RZ2208) and the last number it gave.
+COUNTERS = "SELECT prefix, last_value FROM case_number_counters"
 # At least this many numbers of a month are skipped, and the next one starts at a round hundred.
 LEAST_GAP = 100
 ROUND = 100
@@ -43,7 +47,7 @@ def leave_gap(conn: sqlite3.Connection, now: datetime, logged: Mapping[str, int]
     ``LEAST_GAP``), up to a round hundred; past the numbers the anchor log beside the place recorded as given
     (``logged``), where it is higher than the backup's."""
     last_saved = _last_saved(conn)
-    counters = dict(conn.execute("SELECT prefix, last_value FROM case_number_counters").fetchall())
+    counters = dict(conn.execute(COUNTERS).fetchall())
     for prefix, value in (logged or {}).items():
         counters[prefix] = max(counters.get(prefix, 0), value)
     if last_saved is None or not counters:
@@ -82,8 +86,8 @@ class CaughtUp:
 def catch_up(conn: sqlite3.Connection, logged: Mapping[str, int]) -> CaughtUp:
     """Move the counters of ``conn`` behind the log's ``logged`` numbers (prefix: last number given) on past them,
     by the gap a restore with nothing to compare leaves (the log is noted hourly, the copy may have gone further)."""
-    counters = dict(conn.execute("SELECT prefix, last_value FROM case_number_counters").fetchall())
-    behind = {prefix: value for prefix, value in logged.items() if value > counters.get(prefix, 0)}
+    counters = dict(conn.execute(COUNTERS).fetchall())
+    behind = numbers_past(logged, counters)
     if not behind:
         return CaughtUp(())
     last_saved = _last_saved(conn)

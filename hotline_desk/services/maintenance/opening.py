@@ -26,6 +26,7 @@ from hotline_desk.services.accounts.anchor_log import (
 )
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
+from hotline_desk.services.maintenance import number_gap
 from hotline_desk.services.maintenance.moved import moved_words
 
 if TYPE_CHECKING:
@@ -105,11 +106,9 @@ def _carry_logged_numbers(database: Database) -> None:
         return
     with database.read_connection() as connection:
         counters: dict[str, int] = {prefix: value for prefix, value in connection.exec_driver_sql(
-            "SELECT prefix, last_value FROM case_number_counters")}
-    if not numbers_past(logged, counters):  # the usual case: nothing more loaded
+            number_gap.COUNTERS)}
+    if not numbers_past(logged, counters):  # the usual case
         return
-    from hotline_desk.services.maintenance import number_gap
-
     raw = database.engine.raw_connection()  # the engine's: nothing in this process opens the file as a plain file
     try:
         assert isinstance(raw.driver_connection, sqlite3.Connection)
@@ -223,7 +222,7 @@ def note_progress(database: Database, what: str, at: datetime) -> bool:
             head = connection.exec_driver_sql("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() or "0"
             numbers: dict[str, int] = {prefix: value for prefix, value in connection.exec_driver_sql(
-                "SELECT prefix, last_value FROM case_number_counters")}
+                number_gap.COUNTERS)}
     except HotlineError:  # out of reach just now
         return False
     if log_notice(database):
