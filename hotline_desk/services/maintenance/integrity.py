@@ -20,6 +20,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.structure import structure_problems
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
+from hotline_desk.services.clock import month_of
 from hotline_desk.services.reporting import facts
 from hotline_desk.vocabulary import CaseState, FollowUpResult, Handling
 
@@ -278,7 +279,7 @@ def open_months_words(session: Session, now: datetime) -> str:
     next morning, when who had the station can still be asked, not at the month's end."""
     from hotline_desk.services.reporting.monthdata import final_months, month_before  # (reporting reads this module)
 
-    months = [f"{now.year:04d}-{now.month:02d}", month_before(now)]
+    months = [month_of(now), month_before(now)]
     final = final_months(session, set(months))
     try:
         found = [problem for month in sorted(months) if month not in final
