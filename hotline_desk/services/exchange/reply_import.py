@@ -218,7 +218,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
             problems.append(("回复内容", held[i]))
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
-            if (case := cases.get(number)) is None or all(name in _differs(case, cells[i]) for name in IDENTIFYING):
+            if (case := cases.get(number)) is None or _another_call(_differs(case, cells[i])):
                 preview.unmatched.append(excel_row)
         elif parsed is None:
             preview.unchanged += 1
@@ -484,7 +484,7 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
                                    "请删去多余的行后重新导入"))
     case = cases.get(number)
     differs = _differs(case, cells) if case is not None else None
-    if differs and all(name in differs for name in IDENTIFYING):  # first: the number is another call's now
+    if differs and _another_call(differs):  # first: the number is another call's now
         problems.append(("工单编号", f"本行的来电时间和诉求内容都与工单{number}不符，不是同一件工单（是否只对部分列"
                                    "排序，或改了编号？若数据库在这份交办单导出之后恢复到较早的备份，这件工单已不在其中，"
                                    "须先补录，它原来的编号已分给了别的工单）"))
@@ -515,6 +515,12 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
                                    f"工单{number}，请使用原样导出的交办单填写"))
         return problems
     return problems
+
+
+def _another_call(differs: list[str]) -> bool:
+    """Whether a row whose cells ``differs`` from its case's (see ``_differs``) is another call's: its time and its
+    words both."""
+    return all(name in differs for name in IDENTIFYING)
 
 
 # The exported columns a row must keep one of to be matched to its case: an address is checked where it is kept, but
