@@ -395,13 +395,15 @@ class DailyBackup:
     failed: str  # why the one due could not be made
     age: backups.BackupAge | None  # of the newest backup after it (None: not a file this station backs up)
     same_disk: str = ""  # the folder set for backups is on the database's own disk: why that is to be looked at
-    changed: str | None = None  # what the months still to be finalised were found changed in (None: not checked)
+    # the file lacking what its anchor log recorded, the months still to be finalised found changed (None: unchecked)
+    changed: str | None = None
 
 
 def _daily_backup(database: Database, *, make: bool = True, check: bool = False,
                   clock: Clock = office_now) -> DailyBackup:
-    """The day's backup when it is due (``make``), and the age of the newest backup after it; the months still to be
-    finalised checked as 定稿 checks them when ``check`` is asked or a day's backup was made (a station left on)."""
+    """The day's backup when it is due (``make``), and the age of the newest backup after it; the file checked against
+    its anchor log, and the months still to be finalised as 定稿 checks them, when ``check`` is asked or a day's backup
+    was made (a station left on)."""
     made = failed = ""
     if make:
         try:

@@ -259,11 +259,11 @@ class MainWindow(QMainWindow):
         self.zone_label = _standing_line(bar, "status_zone", "本机时区不是北京时间", zone_notice())
         # No draft can be kept (a home folder on a read-only disk): what is being typed would go with a crash.
         self.drafts_label = _standing_line(bar, "status_drafts", "草稿无法保存", drafts_unwritable(self.ctx.state_dir))
+        # The months still to be finalised found changed behind the program, or the file lacking what its anchor
+        # log recorded (checked at the first start and daily): said in a box, then kept here, as 定稿 will refuse.
+        self.changed_label = _standing_line(bar, "status_changed", CHANGED_TITLE, "")
         # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
         # a station left open for days tries again each hour without a box each time.
-        # The months still to be finalised found changed behind the program (checked at the first start and daily):
-        # said in a box, then kept here, as 定稿 will refuse them.
-        self.changed_label = _standing_line(bar, "status_changed", CHANGED_TITLE, "")
         self.backup_label = QLabel()
         self.backup_label.setObjectName("status_backup")
         self.backup_label.setStyleSheet("color: #B00020; font-weight: bold;")
@@ -514,7 +514,8 @@ class MainWindow(QMainWindow):
         self.backup_label.setVisible(bool(short))
 
     def show_changed(self, words: str) -> None:
-        """The day's check of the months still to be finalised (``words``: what it found; "" hides the line)."""
+        """The day's check of the file against its anchor log and of the months still to be finalised (``words``:
+        what it found; "" hides the line)."""
         self.changed_label.setText(CHANGED_TITLE if words else "")
         self.changed_label.setToolTip(words)
         self.changed_label.setAccessibleDescription(words)
