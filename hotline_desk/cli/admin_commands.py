@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -488,11 +487,8 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     ctx.changes_nothing = True
     integrity.refuse_other_format(ctx.db)
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
-    with ctx.db.reader() as session:  # the database's own log too, unasked: a file swapped for an older copy
-        logged = anchors.log_path(session)
-    if logged.is_file() and all(Path(source) != logged for source in args.anchor):
-        with suppress(ValidationError):  # a log holding no anchor yet
-            given += anchors.read(str(logged))
+    with ctx.db.reader() as session:
+        given += anchors.own_log_anchors(session, args.anchor)
     if damage := _file_damage(ctx):  # first: the records can only be checked in a file SQLite can read whole
         print(f"发现问题：{damage}审计记录和办理历史须在完好的文件上核验，未核验。")
         print(recovery_words(ctx.db.display_name))

@@ -203,6 +203,19 @@ def rebaseline_refused(session: Session, trail_change: str) -> bool:
     return any(anchor.revision >= trail_change for anchor in found)
 
 
+def own_log_anchors(session: Session, sources: Sequence[str]) -> list[Anchor]:
+    """The anchors of the database's own log (beside its file), which a plain ``verify`` checks unasked (a file
+    swapped for an older copy), unless the log is among the ``sources`` given; none with no log, or one that holds
+    no anchor yet."""
+    logged = log_path(session)
+    if not logged.is_file() or any(Path(source) == logged for source in sources):
+        return []
+    try:
+        return read(str(logged))
+    except ValidationError:
+        return []
+
+
 def read(source: str) -> list[Anchor]:
     """The anchors in a backup manifest, a bulletin PDF, an Excel export or the anchor log; or a typed code."""
     path = Path(source)
