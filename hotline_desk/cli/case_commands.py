@@ -25,7 +25,7 @@ from hotline_desk.services.cases.queues import (
     view_shown_to,
     waiting_limit,
 )
-from hotline_desk.services.cases.steps import ERASURE_LEAVES, STEPS, asks_instead, asks_instead_words
+from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks_instead_words
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
@@ -414,11 +414,7 @@ def _month_kept(ctx: Context, args: argparse.Namespace, action: Action) -> None:
     require(actor, action)  # one who may not take it back is told so, not how to date it
     now = office_now()
     with ctx.db.reader() as session:
-        case_id = cases.find_case(session, args.number).id
-        found = workflow.situation(session, case_id, now)
-        if STEPS[action].check(found.context, found.status, actor, None, now):
-            return  # not theirs to take back at all (an operator's own result past its minutes): refused as such
-        question = step_runner.undo_question(session, case_id, action, now)
+        question = workflow.undo_question_for(session, actor, cases.find_case(session, args.number).id, action, now)
     if question:
         raise ValidationError(f"{question}\n确要现在撤销、该月的数字不变的，请加 --at \"{now:%Y-%m-%d %H:%M}\"。")
 

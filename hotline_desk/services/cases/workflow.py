@@ -50,6 +50,7 @@ from hotline_desk.services.cases.step_runner import (
     after_cutoff_notice,
     step_context,
     step_month_notice,
+    undo_question,
     undone_notice,
     write_step,
 )
@@ -124,6 +125,15 @@ def _load(session: Session, case_id: int, now: datetime, *, writing: bool = Fals
 
 def situation(session: Session, case_id: int, now: datetime) -> Situation:
     return _load(session, case_id, now)[1]
+
+
+def undo_question_for(session: Session, actor: Actor, case_id: int, action: Action, now: datetime) -> str:
+    """``undo_question`` for an undo the ``actor`` would take now; "" when it is not theirs to take at all (an
+    operator's own result past its minutes): refused as such when tried, not told how to date it back."""
+    found = situation(session, case_id, now)
+    if STEPS[action].check(found.context, found.status, actor, None, now):
+        return ""
+    return undo_question(session, case_id, action, now)
 
 
 def problems(session: Session, actor: Actor, case_id: int, action: Action, payload: Any = None, *,
